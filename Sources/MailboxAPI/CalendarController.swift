@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import MailboxCore
+import MailboxStore
+
+/// The working-day calendar: list days, change days (admin), and preview a deadline.
+struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
+    let mailbox: Mailbox<Letters, Calendars>
+    static var maxRangeDays: Int { 3700 }
+
+    struct DayView: Encodable {
+        var date: LocalDate
+        var kind: DayKind
+        var name: String?
+        var isWorkingDay: Bool
+        var weekday: Int
+        var workOrdinal: Int?
+    }
+
+    struct DaysView: Encodable {
+        var from: LocalDate
+        var to: LocalDate
+        var coverage: Coverage?
+        /// True when part of the range is outside the loaded years: those dates are listed
+        /// in `missing`, never guessed.
+        var calendarIncomplete: Bool
+        var missing: [LocalDate]
+        var days: [DayView]
+        struct Coverage: Encodable { var from: LocalDate; var to: LocalDate }
+    }
+
+    struct DayChange: Decodable {
+        var kind: String?
+        var name: String?
+        var reason: String?
+    }
+
+    struct ChangeView: Encodable {
+        var day: DayView
+        var lettersMoved: Int
+        var calendarVersion: Int64
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/v1/calendar/days", use: days)
+        router.get("/v1/sla/preview", use: preview)
+        router.group("/v1/admin/calendar").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
+            .put("days/:date", use: change)
+    }
+
+    func date(_ request: Request, _ name: String) throws -> LocalDate {
+        guard let raw = request.uri.queryParameters.get(name) else {
+            throw Problem.badRequest("missing-parameter", "\(name) is required (YYYY-MM-DD).", field: name)
+        }
+        guard let d = LocalDate(iso: raw) else {
+            throw Problem.badRequest("invalid-parameter", "\(name) must be a date YYYY-MM-DD.", field: name)
+        }
+        return d
+    }
+
+    func dayView(_ d: CalendarDay, _ calendar: WorkCalendar) -> DayView {
+        DayView(date: d.date, kind: d.kind, name: d.name, isWorkingDay: d.isWorkingDay, weekday: d.date.weekday,
+                workOrdinal: calendar.workOrdinal(of: d.date))
+    }
+
+    @Sendable func days(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await mailbox.refreshCalendarIfStale()
+        let from = try date(request, "from"), to = try date(request, "to")
+        guard from <= to else { throw Problem.badRequest("invalid-parameter", "from must not be after to.", field: "to") }
+        guard to.dayNumber - from.dayNumber < Self.maxRangeDays else {
+            throw Problem.badRequest("invalid-parameter", "At most \(Self.maxRangeDays) days per request.", field: "to")
+        }
+        let calendar = mailbox.cache.current.calendar
+        var views: [DayView] = []
+        var missing: [LocalDate] = []
+        for n in from.dayNumber...to.dayNumber {
+            let date = LocalDate(dayNumber: n)
+            if let calendar, let day = calendar.day(date) {
+                views.append(dayView(day, calendar))
+            } else {
+                missing.append(date)
+            }
+        }
+        let coverage = calendar?.coverage.map { DaysView.Coverage(from: $0.lowerBound, to: $0.upperBound) }
+        return try jsonResponse(DaysView(from: from, to: to, coverage: coverage, calendarIncomplete: !missing.isEmpty,
+                                         missing: missing, days: views))
+    }
+
+    @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let raw = try context.parameters.require("date")
+        guard let date = LocalDate(iso: raw) else {
+            throw Problem.badRequest("invalid-parameter", "The date must be YYYY-MM-DD.", field: "date")
+        }
+        let body = try await decodeBody(DayChange.self, request)
+        var v = FieldValidator()
+        let kind = v.enumValue(body.kind, "kind", as: DayKind.self)
+        let name = v.optionalText(body.name, "name", limit: 50)
+        let reason = v.optionalText(body.reason, "reason", limit: 500)
+        let weekend = date.weekday >= 6
+        switch kind {
+        case .makeupWorkday? where !weekend: v.fail("kind", "makeup_workday (调休上班) is only for a Saturday or Sunday")
+        case .weekend? where !weekend: v.fail("kind", "weekend is only for a Saturday or Sunday; use holiday for a weekday off")
+        case .workday? where weekend: v.fail("kind", "a weekend date that is worked is makeup_workday")
+        case .holiday? where name == nil: v.fail("name", "is required for a holiday (e.g. 春节)")
+        default: break
+        }
+        try v.finish()
+        let day = CalendarDay(date: date, kind: kind!, name: kind == .holiday || kind == .makeupWorkday ? name : nil)
+        let result = try await mailbox.calendars.changeDays([day], actor: "admin", reason: reason)
+        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        guard let calendar = mailbox.cache.current.calendar, let stored = calendar.day(date) else {
+            throw StoreError.calendarIncomplete("\(date) is not in the calendar")
+        }
+        context.logger.notice("calendar day changed", metadata: [
+            "day": "\(date)", "kind": "\(stored.kind.rawValue)", "letters_moved": "\(result.lettersMoved)",
+        ])
+        return try jsonResponse(ChangeView(day: dayView(stored, calendar), lettersMoved: result.lettersMoved,
+                                           calendarVersion: result.version))
+    }
+
+    @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await mailbox.refreshCalendarIfStale()
+        let q = request.uri.queryParameters
+        var v = FieldValidator()
+        let category = v.enumValue(q.get("category"), "category", as: LetterCategory.self)
+        var channel = LetterChannel.portal
+        if let raw = q.get("channel") {
+            if let c = LetterChannel(rawValue: raw) { channel = c } else { v.fail("channel", "must be one of portal, app, staff") }
+        }
+        var receivedAt = Date()
+        if let raw = q.get("received_at") {
+            if let d = MailboxJSON.parseTimestamp(raw) { receivedAt = d } else {
+                v.fail("received_at", "must be an RFC 3339 time such as 2026-03-02T09:30:00+08:00")
+            }
+        }
+        try v.finish()
+        let (clock, _) = mailbox.startClock(category: category!, channel: channel, departmentID: q.get("department_id"),
+                                           receivedAt: receivedAt, now: receivedAt)
+        guard let calendar = mailbox.cache.current.calendar else {
+            throw StoreError.calendarIncomplete("no calendar year is loaded")
+        }
+        return try jsonResponse(clock.explain(on: calendar, now: receivedAt))
+    }
+}

@@ -1,0 +1,92 @@
+public import Foundation
+public import Logging
+public import MailboxCore
+public import MailboxStore
+import Synchronization
+
+/// The calendar operations the HTTP layer needs; CalendarStore implements them on PostgreSQL.
+public protocol CalendarRepository: Sendable {
+    func snapshot() async throws -> CalendarStore.Snapshot
+    func version() async throws -> Int64
+    func importNotice(text: String, actor: String) async throws -> CalendarStore.ChangeResult
+    func changeDays(_ days: [CalendarDay], actor: String, reason: String?) async throws -> CalendarStore.ChangeResult
+}
+
+extension CalendarStore: CalendarRepository {}
+
+/// Settings of the HTTP layer (docs/configuration.md).
+public struct APIConfiguration: Sendable {
+    /// MAILBOX_APP_WEBHOOK_SECRET; without it the app webhook answers 503.
+    public var webhookSecret: String?
+    public var webhookWindowSeconds: Int
+    /// MAILBOX_ADMIN_TOKEN: bearer token for staff and admin endpoints until roles exist.
+    public var adminToken: String?
+    /// docs/openapi.yaml, served at /openapi.yaml.
+    public var openAPIDocument: String?
+
+    public init(webhookSecret: String? = nil, webhookWindowSeconds: Int = 300, adminToken: String? = nil,
+                openAPIDocument: String? = nil) {
+        self.webhookSecret = webhookSecret
+        self.webhookWindowSeconds = webhookWindowSeconds
+        self.adminToken = adminToken
+        self.openAPIDocument = openAPIDocument
+    }
+}
+
+/// The calendar and policies the service computes deadlines with, cached in memory: intake
+/// must not read 2,900 calendar rows per letter. Replaced after every change this instance
+/// makes, and refreshed when the stored version moves (another instance changed it).
+public final class CalendarCache: Sendable {
+    private let state: Mutex<CalendarStore.Snapshot>
+
+    public init(_ snapshot: CalendarStore.Snapshot) {
+        state = Mutex(snapshot)
+    }
+
+    public var current: CalendarStore.Snapshot { state.withLock { $0 } }
+
+    public func replace(_ snapshot: CalendarStore.Snapshot) {
+        state.withLock { $0 = snapshot }
+    }
+}
+
+/// Everything a request handler needs, injected by protocol (tests and the executable build it).
+public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository>: Sendable {
+    public let letters: Letters
+    public let calendars: Calendars
+    public let cache: CalendarCache
+    public let config: APIConfiguration
+    let verifier: WebhookVerifier?
+
+    public init(letters: Letters, calendars: Calendars, cache: CalendarCache, config: APIConfiguration) {
+        self.letters = letters
+        self.calendars = calendars
+        self.cache = cache
+        self.config = config
+        verifier = config.webhookSecret.map { WebhookVerifier(secret: $0, windowSeconds: config.webhookWindowSeconds) }
+    }
+
+    /// Loads the calendar into the cache if the stored version differs from the cached one.
+    public func refreshCalendarIfStale() async throws {
+        let stored = try await calendars.version()
+        if stored != cache.current.version {
+            cache.replace(try await calendars.snapshot())
+        }
+    }
+
+    /// The policy for a letter: configured ones first, the documented defaults otherwise.
+    func policy(category: LetterCategory, departmentID: String?, channel: LetterChannel) -> SLAPolicy {
+        let configured = cache.current.policies
+        return SLAPolicy.select(from: configured, category: category, departmentID: departmentID, channel: channel)
+            ?? SLAPolicy.select(from: SLAPolicy.defaults, category: category, departmentID: nil, channel: channel)!
+    }
+
+    /// Starts the SLA clock of a letter received at `receivedAt`.
+    func startClock(category: LetterCategory, channel: LetterChannel, departmentID: String? = nil,
+                    receivedAt: Date, closedAt: Date? = nil, now: Date) -> (SLAClock, SLAColumns) {
+        let p = policy(category: category, departmentID: departmentID, channel: channel)
+        let clock = SLAClock(receivedAt: receivedAt, rule: p.rule, limitWorkingDays: p.limitWorkingDays,
+                             warningRatio: p.warningRatio, pauses: [], extensions: [], closedAt: closedAt)
+        return (clock, SLAColumns.evaluate(clock, on: cache.current.calendar, now: now))
+    }
+}

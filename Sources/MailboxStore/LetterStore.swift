@@ -1,0 +1,126 @@
+public import Foundation
+public import MailboxCore
+
+/// A letter ready to be written: validated content plus everything derived at intake.
+public struct NewLetter: Sendable {
+    public var content: LetterContent
+    public var channel: LetterChannel
+    public var channelRef: String?
+    /// Hex SHA-256 of the raw delivery (webhook) so a conflicting reuse of channelRef is caught.
+    public var intakeDigest: String?
+    public var citizenKey: String
+    /// Hex SHA-256 of the citizen's query code.
+    public var queryCodeHash: String
+    public var receivedAt: Date
+    public var status: LetterStatus = .received
+    public var departmentID: String?
+    public var sla: SLAColumns
+    /// Given for imported letters; generated (year + sequence) otherwise.
+    public var trackingNo: String?
+    public var closedAt: Date?
+    public var reply: String?
+    public var imported: Bool = false
+    /// The first events of the letter's history, in order (at least `received` or `imported`).
+    public var events: [NewEvent]
+
+    public init(content: LetterContent, channel: LetterChannel, channelRef: String? = nil, intakeDigest: String? = nil,
+                citizenKey: String, queryCodeHash: String, receivedAt: Date, sla: SLAColumns, events: [NewEvent]) {
+        self.content = content
+        self.channel = channel
+        self.channelRef = channelRef
+        self.intakeDigest = intakeDigest
+        self.citizenKey = citizenKey
+        self.queryCodeHash = queryCodeHash
+        self.receivedAt = receivedAt
+        self.sla = sla
+        self.events = events
+    }
+}
+
+/// The SLA clock's state as stored on a letter (docs/sla.md).
+public struct SLAColumns: Sendable, Hashable {
+    public enum State: String, Sendable { case running, paused, stopped, calendarIncomplete = "calendar_incomplete" }
+    /// The clock's inputs (receipt, rule, pauses, extensions, closure) as JSON.
+    public var clockJSON: String?
+    public var state: State
+    public var dueAt: Date?
+    public var warnAt: Date?
+    public var elapsedBusinessSeconds: Int64?
+    public var deadlineMet: Bool?
+
+    public init(clockJSON: String?, state: State, dueAt: Date? = nil, warnAt: Date? = nil,
+                elapsedBusinessSeconds: Int64? = nil, deadlineMet: Bool? = nil) {
+        self.clockJSON = clockJSON
+        self.state = state
+        self.dueAt = dueAt
+        self.warnAt = warnAt
+        self.elapsedBusinessSeconds = elapsedBusinessSeconds
+        self.deadlineMet = deadlineMet
+    }
+}
+
+public struct NewEvent: Sendable, Hashable {
+    public var kind: LetterEventKind
+    public var occurredAt: Date
+    public var actor: String
+    /// JSON object text with the event's details (never personal data).
+    public var dataJSON: String
+
+    public init(kind: LetterEventKind, occurredAt: Date, actor: String, dataJSON: String = "{}") {
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.dataJSON = dataJSON
+    }
+}
+
+/// A stored letter as staff see it.
+public struct LetterRecord: Sendable, Hashable {
+    public var id: Int64
+    public var trackingNo: String
+    public var channel: LetterChannel
+    public var channelRef: String?
+    public var intakeDigest: String?
+    public var content: LetterContent
+    public var citizenKey: String
+    public var queryCodeHash: String
+    public var status: LetterStatus
+    public var departmentID: String?
+    public var departmentName: String?
+    public var receivedAt: Date
+    public var sla: SLAColumns
+    public var closedAt: Date?
+    public var reply: String?
+    public var imported: Bool
+    public var version: Int
+}
+
+public struct LetterEventRecord: Sendable, Hashable {
+    public var version: Int
+    public var kind: String
+    public var occurredAt: Date
+    public var actor: String
+    public var isPublic: Bool
+    public var dataJSON: String
+}
+
+public enum IntakeOutcome: Sendable {
+    case created(LetterRecord)
+    /// The channel already delivered this letter; `sameDelivery` is false when the content differs.
+    case existing(LetterRecord, sameDelivery: Bool)
+}
+
+/// Persistence of letters: the interface the HTTP layer depends on.
+public protocol LetterStore: Sendable {
+    /// Answers within `timeout` or throws: for /readyz.
+    func ping(timeout: Duration) async throws
+    /// Stores a letter and its first event atomically; idempotent on (channel, channelRef).
+    func intake(_ letter: NewLetter) async throws -> IntakeOutcome
+    func letter(trackingNo: String) async throws -> LetterRecord?
+    func events(letterID: Int64, publicOnly: Bool) async throws -> [LetterEventRecord]
+    /// Stores all letters in one transaction, or none (StoreError.importRejected with line numbers).
+    func importLetters(_ letters: [(line: Int, letter: NewLetter)]) async throws -> Int
+    /// Updates the SLA columns of an open letter and appends one event, checking the version.
+    func updateSLA(letterID: Int64, expectedVersion: Int, status: LetterStatus, sla: SLAColumns,
+                   closedAt: Date?, reply: String?, event: NewEvent) async throws -> LetterRecord
+}

@@ -1,0 +1,269 @@
+public import Foundation
+public import Logging
+public import MailboxCore
+public import PostgresNIO
+
+/// LetterStore on PostgreSQL. Intake is one statement (letter + first event in a CTE), so it
+/// is atomic without a transaction round trip and idempotent through ON CONFLICT.
+public struct PostgresLetterStore: LetterStore {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    static let columns = """
+        l.id, l.tracking_no, l.channel, l.channel_ref, encode(l.intake_digest, 'hex') AS intake_digest,
+        l.category, l.title, l.body, l.writer_name, l.phone, l.id_card, l.address, l.town, l.publish_consent,
+        l.citizen_key, encode(l.query_code_hash, 'hex') AS query_code_hash, l.status, l.department_id,
+        d.name AS department_name, l.received_at, l.sla_clock::text AS sla_clock, l.sla_state, l.due_at, l.warn_at,
+        l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version
+        """
+
+    public func ping(timeout: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let rows = try await client.query("SELECT 1", logger: logger)
+                for try await _ in rows {}
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw CancellationError()
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    public func intake(_ letter: NewLetter) async throws -> IntakeOutcome {
+        precondition(!letter.events.isEmpty, "a letter starts its history with an event")
+        let c = letter.content
+        let first = letter.events[0]
+        let query: PostgresQuery = """
+            WITH inserted AS (
+                INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
+                    writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
+                    status, received_at, sla_clock, sla_state, due_at, warn_at)
+                VALUES (to_char(\(letter.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-'
+                            || lpad(nextval('letter_tracking_seq')::text, 7, '0'),
+                        \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
+                        \(c.category.rawValue), \(c.title), \(c.body), \(c.writerName), \(c.phone), \(c.idCard),
+                        \(c.address), \(c.town), \(c.publishConsent), \(letter.citizenKey),
+                        decode(\(letter.queryCodeHash), 'hex'), \(letter.status.rawValue), \(letter.receivedAt),
+                        \(letter.sla.clockJSON)::jsonb, \(letter.sla.state.rawValue), \(letter.sla.dueAt), \(letter.sla.warnAt))
+                ON CONFLICT (channel, channel_ref) WHERE channel_ref IS NOT NULL DO NOTHING
+                RETURNING id, tracking_no
+            ), event AS (
+                INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
+                SELECT id, 1, \(first.kind.rawValue), \(first.occurredAt), \(first.actor), \(first.kind.isPublic),
+                       \(first.dataJSON)::jsonb
+                FROM inserted
+            )
+            SELECT id, tracking_no FROM inserted
+            """
+        var created: (Int64, String)?
+        for try await row in try await client.query(query, logger: logger).decode((Int64, String).self) { created = row }
+        if let (id, trackingNo) = created {
+            // Built from what was written, saving a read on the hot path.
+            return .created(LetterRecord(
+                id: id, trackingNo: trackingNo, channel: letter.channel, channelRef: letter.channelRef,
+                intakeDigest: letter.intakeDigest, content: c, citizenKey: letter.citizenKey,
+                queryCodeHash: letter.queryCodeHash, status: letter.status, departmentID: nil, departmentName: nil,
+                receivedAt: letter.receivedAt, sla: letter.sla, closedAt: nil, reply: nil, imported: false, version: 1))
+        }
+        // Already delivered: the unique index decided, whichever delivery won the race.
+        guard let ref = letter.channelRef,
+            let existing = try await fetch(channel: letter.channel, channelRef: ref)
+        else { throw StoreError.notFound }
+        return .existing(existing, sameDelivery: existing.intakeDigest == letter.intakeDigest)
+    }
+
+    public func letter(trackingNo: String) async throws -> LetterRecord? {
+        try await fetch(where: "l.tracking_no = ", trackingNo)
+    }
+
+    func fetch(channel: LetterChannel, channelRef: String) async throws -> LetterRecord? {
+        let rows = try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM letters l LEFT JOIN departments d ON d.id = l.department_id WHERE l.channel = \(channel.rawValue) AND l.channel_ref = \(channelRef)",
+            logger: logger)
+        for try await row in rows { return try Self.decodeLetter(row) }
+        return nil
+    }
+
+    func fetch(where condition: String, _ value: some PostgresEncodable & Sendable) async throws -> LetterRecord? {
+        let rows = try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM letters l LEFT JOIN departments d ON d.id = l.department_id WHERE \(unescaped: condition)\(value)",
+            logger: logger)
+        for try await row in rows { return try Self.decodeLetter(row) }
+        return nil
+    }
+
+    static func decodeLetter(_ row: PostgresRow) throws -> LetterRecord {
+        let r = row.makeRandomAccess()
+        func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
+        let content = LetterContent(
+            category: LetterCategory(rawValue: try v("category"))!,
+            title: try v("title"), body: try v("body"), writerName: try v("writer_name"), phone: try v("phone"),
+            idCard: try v("id_card"), address: try v("address"), town: try v("town"),
+            publishConsent: try v("publish_consent"))
+        let sla = SLAColumns(
+            clockJSON: try v("sla_clock"), state: SLAColumns.State(rawValue: try v("sla_state")) ?? .running,
+            dueAt: try v("due_at"), warnAt: try v("warn_at"),
+            elapsedBusinessSeconds: try v("elapsed_business_seconds"), deadlineMet: try v("deadline_met"))
+        return LetterRecord(
+            id: try v("id"), trackingNo: try v("tracking_no"),
+            channel: LetterChannel(rawValue: try v("channel"))!, channelRef: try v("channel_ref"),
+            intakeDigest: try v("intake_digest"), content: content, citizenKey: try v("citizen_key"),
+            queryCodeHash: try v("query_code_hash"), status: LetterStatus(rawValue: try v("status"))!,
+            departmentID: try v("department_id"), departmentName: try v("department_name"),
+            receivedAt: try v("received_at"), sla: sla, closedAt: try v("closed_at"), reply: try v("reply"),
+            imported: try v("imported"), version: Int(try v("version", Int32.self)))
+    }
+
+    public func events(letterID: Int64, publicOnly: Bool) async throws -> [LetterEventRecord] {
+        let rows = try await client.query(
+            """
+            SELECT version, kind, occurred_at, actor, public, data::text FROM letter_events
+            WHERE letter_id = \(letterID) AND (public OR NOT \(publicOnly)) ORDER BY version
+            """, logger: logger)
+        var result: [LetterEventRecord] = []
+        for try await (version, kind, at, actor, isPublic, data) in rows.decode((Int32, String, Date, String, Bool, String).self) {
+            result.append(LetterEventRecord(version: Int(version), kind: kind, occurredAt: at, actor: actor, isPublic: isPublic, dataJSON: data))
+        }
+        return result
+    }
+
+    public func importLetters(_ letters: [(line: Int, letter: NewLetter)]) async throws -> Int {
+        do {
+            return try await client.withTransaction(logger: logger) { tx in
+                try await Self.checkImport(letters, tx: tx, logger: logger)
+                // Imported numbers in our own format reserve their sequence values first, so that
+                // neither the generated numbers of this file nor later intake reuse one.
+                let fileMax = letters.compactMap { $0.letter.trackingNo }
+                    .filter { $0.wholeMatch(of: /[0-9]{4}-[0-9]{7}/) != nil }
+                    .compactMap { Int64($0.dropFirst(5)) }.max() ?? 0
+                try await tx.query(
+                    """
+                    SELECT setval('letter_tracking_seq', greatest(
+                        (SELECT last_value FROM letter_tracking_seq), \(fileMax),
+                        (SELECT max(substring(tracking_no FROM 6)::bigint) FROM letters WHERE tracking_no ~ '^[0-9]{4}-[0-9]{7}$')))
+                    """, logger: logger)
+                for (_, letter) in letters {
+                    try await Self.insertFull(letter, tx: tx, logger: logger)
+                }
+                return letters.count
+            }
+        } catch {
+            throw StoreError.unwrap(error)
+        }
+    }
+
+    /// Reports every line that would break a constraint, so the file can be fixed in one pass.
+    static func checkImport(_ letters: [(line: Int, letter: NewLetter)], tx: PostgresConnection, logger: Logger) async throws {
+        var problems: [ImportLineError] = []
+        let departments = Set(letters.compactMap(\.letter.departmentID))
+        var known = Set<String>()
+        for try await id in try await tx.query("SELECT id FROM departments WHERE id = ANY(\(Array(departments)))", logger: logger).decode(String.self) {
+            known.insert(id)
+        }
+        let tracking = letters.compactMap(\.letter.trackingNo)
+        var taken = Set<String>()
+        for try await t in try await tx.query("SELECT tracking_no FROM letters WHERE tracking_no = ANY(\(tracking))", logger: logger).decode(String.self) {
+            taken.insert(t)
+        }
+        let refs = letters.compactMap { l in l.letter.channelRef.map { "\(l.letter.channel.rawValue)/\($0)" } }
+        var takenRefs = Set<String>()
+        for try await r in try await tx.query(
+            "SELECT channel || '/' || channel_ref FROM letters WHERE channel_ref IS NOT NULL AND channel || '/' || channel_ref = ANY(\(refs))",
+            logger: logger
+        ).decode(String.self) { takenRefs.insert(r) }
+        var seenTracking: [String: Int] = [:]
+        var seenRefs: [String: Int] = [:]
+        for (line, letter) in letters {
+            if let d = letter.departmentID, !known.contains(d) {
+                problems.append(.init(line: line, field: "department_id", message: "unknown department \(d)"))
+            }
+            if let t = letter.trackingNo {
+                if taken.contains(t) {
+                    problems.append(.init(line: line, field: "tracking_no", message: "\(t) is already in the mailbox (imported before?)"))
+                } else if let other = seenTracking[t] {
+                    problems.append(.init(line: line, field: "tracking_no", message: "\(t) repeats line \(other)"))
+                } else { seenTracking[t] = line }
+            }
+            if let ref = letter.channelRef {
+                let key = "\(letter.channel.rawValue)/\(ref)"
+                if takenRefs.contains(key) {
+                    problems.append(.init(line: line, field: "channel_ref", message: "\(key) is already in the mailbox"))
+                } else if let other = seenRefs[key] {
+                    problems.append(.init(line: line, field: "channel_ref", message: "\(key) repeats line \(other)"))
+                } else { seenRefs[key] = line }
+            }
+        }
+        if !problems.isEmpty { throw StoreError.importRejected(problems) }
+    }
+
+    static func insertFull(_ letter: NewLetter, tx: PostgresConnection, logger: Logger) async throws {
+        let c = letter.content
+        let s = letter.sla
+        let rows = try await tx.query(
+            """
+            INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
+                writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
+                status, department_id, received_at, sla_clock, sla_state, due_at, warn_at,
+                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version)
+            VALUES (coalesce(\(letter.trackingNo), to_char(\(letter.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYY')
+                        || '-' || lpad(nextval('letter_tracking_seq')::text, 7, '0')),
+                    \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
+                    \(c.category.rawValue), \(c.title), \(c.body), \(c.writerName), \(c.phone), \(c.idCard),
+                    \(c.address), \(c.town), \(c.publishConsent), \(letter.citizenKey),
+                    decode(\(letter.queryCodeHash), 'hex'), \(letter.status.rawValue), \(letter.departmentID),
+                    \(letter.receivedAt), \(s.clockJSON)::jsonb, \(s.state.rawValue), \(s.dueAt), \(s.warnAt),
+                    \(s.elapsedBusinessSeconds), \(s.deadlineMet), \(letter.closedAt), \(letter.reply),
+                    \(letter.imported), \(Int32(letter.events.count)))
+            RETURNING id
+            """, logger: logger)
+        var id: Int64 = 0
+        for try await v in rows.decode(Int64.self) { id = v }
+        for (i, e) in letter.events.enumerated() {
+            try await tx.query(
+                """
+                INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
+                VALUES (\(id), \(Int32(i + 1)), \(e.kind.rawValue), \(e.occurredAt), \(e.actor), \(e.kind.isPublic), \(e.dataJSON)::jsonb)
+                """, logger: logger)
+        }
+    }
+
+    public func updateSLA(letterID: Int64, expectedVersion: Int, status: LetterStatus, sla: SLAColumns,
+                          closedAt: Date?, reply: String?, event: NewEvent) async throws -> LetterRecord {
+        do {
+            try await client.withTransaction(logger: logger) { tx in
+                let rows = try await tx.query(
+                    """
+                    UPDATE letters SET status = \(status.rawValue), sla_clock = \(sla.clockJSON)::jsonb,
+                        sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt), warn_at = \(sla.warnAt),
+                        elapsed_business_seconds = \(sla.elapsedBusinessSeconds), deadline_met = \(sla.deadlineMet),
+                        closed_at = \(closedAt), reply = \(reply), version = version + 1, updated_at = now()
+                    WHERE id = \(letterID) AND version = \(Int32(expectedVersion))
+                    RETURNING version
+                    """, logger: logger)
+                var newVersion: Int32?
+                for try await v in rows.decode(Int32.self) { newVersion = v }
+                guard let newVersion else {
+                    throw StoreError.invalidTransition("the letter changed meanwhile (version \(expectedVersion) is stale); reload and retry")
+                }
+                try await tx.query(
+                    """
+                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
+                    VALUES (\(letterID), \(newVersion), \(event.kind.rawValue), \(event.occurredAt), \(event.actor),
+                            \(event.kind.isPublic), \(event.dataJSON)::jsonb)
+                    """, logger: logger)
+            }
+        } catch {
+            throw StoreError.unwrap(error)
+        }
+        guard let record = try await fetch(where: "l.id = ", letterID) else { throw StoreError.notFound }
+        return record
+    }
+}

@@ -1,0 +1,2 @@
+// Filled in after the calendar core lands.
+print("mailbox-bench")

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import MailboxStore
+
+/// The quick start's private PostgreSQL cluster: created under the project folder on first run,
+/// reused after, started with `mailbox serve` when DATABASE_URL is unset and stopped with it.
+/// PostgreSQL refuses to run as root, so as root every command runs as the `postgres` user.
+struct EmbeddedPostgres {
+    let dataDirectory: URL
+    let port: Int
+    let logger: Logger
+    var binDirectory = ProcessInfo.processInfo.environment["MAILBOX_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+    let database = "mailbox"
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    var isRoot: Bool { geteuid() == 0 }
+    var clusterDirectory: URL { dataDirectory.appendingPathComponent("pg15") }
+
+    /// Starts the cluster (creating it if needed); returns whether this call started it.
+    func start() throws -> (url: DatabaseURL, startedHere: Bool) {
+        guard FileManager.default.isExecutableFile(atPath: "\(binDirectory)/pg_ctl") else {
+            throw Failure(description: "PostgreSQL 15 server binaries are missing at \(binDirectory): run deploy/quickstart.sh (installs postgresql) or set DATABASE_URL")
+        }
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        if isRoot {
+            try run("/usr/bin/id", ["-u", "postgres"], asPostgres: false, failure: "no postgres user (install postgresql)")
+            try run("/bin/chown", ["postgres:postgres", dataDirectory.path], asPostgres: false, failure: "cannot chown \(dataDirectory.path)")
+            do {
+                try run("/usr/bin/test", ["-x", dataDirectory.path], asPostgres: true, failure: "")
+            } catch {
+                throw Failure(description: "the postgres user cannot enter \(dataDirectory.path) (a parent folder is private, e.g. /root); set MAILBOX_DATA_DIR to a folder it can reach, or DATABASE_URL")
+            }
+        }
+        let pgdata = clusterDirectory.path
+        if !FileManager.default.fileExists(atPath: "\(pgdata)/PG_VERSION") {
+            logger.notice("creating embedded PostgreSQL cluster", metadata: ["path": "\(pgdata)"])
+            try run("\(binDirectory)/initdb", ["-D", pgdata, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                                                "--no-locale", "--no-sync"], failure: "initdb failed")
+            let conf = """
+
+                # mailbox embedded defaults
+                listen_addresses = '127.0.0.1'
+                port = \(port)
+                unix_socket_directories = '\(pgdata)'
+                max_connections = 100
+                shared_buffers = 256MB
+                timezone = 'UTC'
+
+                """
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(pgdata)/postgresql.conf"))
+            handle.seekToEndOfFile()
+            handle.write(Data(conf.utf8))
+            try handle.close()
+        }
+        var startedHere = false
+        if (try? run("\(binDirectory)/pg_ctl", ["-D", pgdata, "status"], failure: "")) == nil {
+            logger.notice("starting embedded PostgreSQL", metadata: ["port": "\(port)"])
+            try run("\(binDirectory)/pg_ctl", ["-D", pgdata, "-l", "\(pgdata)/server.log", "-w", "-t", "60", "start"],
+                    failure: "pg_ctl start failed; see \(pgdata)/server.log")
+            startedHere = true
+        }
+        let exists = try output("\(binDirectory)/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
+                                                       "-tAc", "SELECT 1 FROM pg_database WHERE datname = '\(database)'"])
+        if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
+            try run("\(binDirectory)/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", database],
+                    failure: "createdb \(database) failed")
+        }
+        return (DatabaseURL(host: "127.0.0.1", port: port, username: "postgres", database: database), startedHere)
+    }
+
+    func stop() {
+        logger.notice("stopping embedded PostgreSQL")
+        try? run("\(binDirectory)/pg_ctl", ["-D", clusterDirectory.path, "-m", "fast", "-w", "stop"], failure: "pg_ctl stop failed")
+    }
+
+    private func command(_ path: String, _ args: [String], asPostgres: Bool) -> Process {
+        let p = Process()
+        if isRoot && asPostgres {
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            p.arguments = ["-u", "postgres", "--", path] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: path)
+            p.arguments = args
+        }
+        return p
+    }
+
+    private func run(_ path: String, _ args: [String], asPostgres: Bool = true, failure: String) throws {
+        let p = command(path, args, asPostgres: asPostgres)
+        let sink = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardOutput = sink
+        p.standardError = sink
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw Failure(description: failure) }
+    }
+
+    private func output(_ path: String, _ args: [String]) throws -> String {
+        let p = command(path, args, asPostgres: true)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw Failure(description: "\(path) failed") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,277 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MailboxAPI
+import MailboxCore
+import MailboxStore
+import Metrics
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+
+@main
+struct MailboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mailbox",
+        abstract: "District Mailbox (区长信箱) case-management backend.",
+        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self])
+}
+
+/// Options shared by every command that talks to the database (docs/configuration.md).
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL; unset: the embedded cluster).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Folder of the embedded cluster (default: $MAILBOX_DATA_DIR or ./.mailbox-data).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("sql-dir"), help: "Folder with migrations/ and demo/ (default: $MAILBOX_SQL_DIR or ./sql).")
+    var sqlDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: $MAILBOX_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    var env: [String: String] { ProcessInfo.processInfo.environment }
+
+    func makeLogger(_ label: String = "mailbox") -> Logger {
+        let level = Logger.Level(rawValue: logLevel ?? env["MAILBOX_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        return Logger(label: label)
+    }
+
+    var sqlURL: URL { URL(fileURLWithPath: sqlDirectory ?? env["MAILBOX_SQL_DIR"] ?? "sql") }
+
+    /// The configured database, or the embedded cluster (started if needed) when none is set.
+    func database(logger: Logger) throws -> (DatabaseURL, EmbeddedPostgres?) {
+        if let raw = databaseURL ?? env["DATABASE_URL"], !raw.isEmpty {
+            return (try DatabaseURL(parsing: raw), nil)
+        }
+        let dir = dataDirectory ?? env["MAILBOX_DATA_DIR"] ?? ".mailbox-data"
+        let port = Int(env["MAILBOX_EMBEDDED_PG_PORT"] ?? "") ?? 54329
+        let embedded = EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dir).standardizedFileURL, port: port, logger: logger)
+        let (url, _) = try embedded.start()
+        return (url, embedded)
+    }
+
+    func migrator() throws -> Migrator {
+        try Migrator(directory: sqlURL.appendingPathComponent("migrations"))
+    }
+}
+
+/// Runs `body` with a running PostgresClient, after checking within 5 s that the server answers
+/// (a wrong URL otherwise surfaces only after ~60 s of retries).
+func withDatabase<T: Sendable>(_ url: DatabaseURL, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        try await checkReachable(client, url: url, logger: logger)
+        return try await body(client)
+    }
+}
+
+func checkReachable(_ client: PostgresClient, url: DatabaseURL, logger: Logger) async throws {
+    do {
+        try await PostgresLetterStore(client: client, logger: logger).ping(timeout: .seconds(5))
+    } catch {
+        throw ValidationError("PostgreSQL at \(url) did not answer SELECT 1 within 5 s: \(StoreError.describe(error))")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API.")
+
+    @OptionGroup var db: DatabaseOptions
+
+    @Option(help: "Listen address (default: $HOST or 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Listen port (default: $PORT or 8080).")
+    var port: Int?
+
+    @Flag(help: "Apply pending migrations before serving (always on for the embedded cluster).")
+    var migrate = false
+
+    @Flag(name: .customLong("demo-data"), help: "Load the demo departments (always on for the embedded cluster).")
+    var demoData = false
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let logger = db.makeLogger()
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = { name, labels in
+            let renamed = switch name {
+            case "hb.requests": "http_server_requests_total"
+            case "http.server.request.duration": "http_server_request_duration_seconds"
+            case "hb.request.errors": "http_server_request_errors_total"
+            default: name
+            }
+            return (sanitize(renamed), labels.map { (sanitize($0.0), $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        let migrator = try db.migrator()
+        let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+        let letters = PostgresLetterStore(client: client, logger: logger)
+        let calendars = CalendarStore(client: client, logger: logger)
+        let cache = CalendarCache(.init(calendar: nil, version: -1, policies: [], years: []))
+        let openAPI = try? String(contentsOf: URL(fileURLWithPath: env["MAILBOX_OPENAPI"] ?? "docs/openapi.yaml"), encoding: .utf8)
+        let secret = env["MAILBOX_APP_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        if secret == nil { logger.warning("MAILBOX_APP_WEBHOOK_SECRET is unset: the app webhook answers 503") }
+        let config = APIConfiguration(
+            webhookSecret: secret,
+            webhookWindowSeconds: Int(env["MAILBOX_WEBHOOK_WINDOW_SECONDS"] ?? "") ?? 300,
+            adminToken: env["MAILBOX_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            openAPIDocument: openAPI)
+        let mailbox = Mailbox(letters: letters, calendars: calendars, cache: cache, config: config)
+        let router = buildRouter(mailbox: mailbox, metrics: { registry.emitToString() })
+        let listenHost = host ?? env["HOST"] ?? "127.0.0.1"
+        let listenPort = port ?? Int(env["PORT"] ?? "") ?? 8080
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
+            services: [client, CalendarRefresher(mailbox: mailbox, logger: logger)],
+            logger: logger)
+        let migrateFirst = migrate || embedded != nil || env["MAILBOX_MIGRATE"] == "1"
+        let loadDemo = demoData || embedded != nil
+        let sqlURL = db.sqlURL
+        app.beforeServerStarts {
+            try await checkReachable(client, url: url, logger: logger)
+            if migrateFirst { try await migrator.migrate(client: client, logger: logger) }
+            if loadDemo {
+                let text = try String(contentsOf: sqlURL.appendingPathComponent("demo/departments.sql"), encoding: .utf8)
+                try await client.withConnection { try await SQLScript.run(text, on: $0, logger: logger) }
+            }
+            cache.replace(try await calendars.snapshot())
+            logger.notice("serving", metadata: [
+                "address": "\(listenHost):\(listenPort)", "database": "\(url)",
+                "calendar_years": "\(cache.current.years)",
+            ])
+        }
+        try await app.runService()
+    }
+}
+
+func sanitize(_ s: String) -> String {
+    String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+}
+
+/// Reloads the cached calendar when another instance changed it (checks the version every 30 s).
+struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository>: Service {
+    let mailbox: Mailbox<Letters, Calendars>
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            do {
+                try await mailbox.refreshCalendarIfStale()
+            } catch {
+                logger.warning("calendar refresh failed", metadata: ["error": "\(StoreError.describe(error))"])
+            }
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations from sql/migrations.")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let logger = db.makeLogger()
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        let migrator = try db.migrator()
+        let applied = try await withDatabase(url, logger: logger) { try await migrator.migrate(client: $0, logger: logger) }
+        print(applied.isEmpty ? "database is up to date" : "applied: " + applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))
+    }
+}
+
+struct DemoData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo-data", abstract: "Load the demo departments.")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let logger = db.makeLogger()
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        let text = try String(contentsOf: db.sqlURL.appendingPathComponent("demo/departments.sql"), encoding: .utf8)
+        try await withDatabase(url, logger: logger) { client in
+            try await client.withConnection { try await SQLScript.run(text, on: $0, logger: logger) }
+        }
+        print("demo departments loaded")
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Import data from the previous system.", subcommands: [ImportLetters.self])
+}
+
+struct ImportLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "letters",
+        abstract: "Load letters from a JSON Lines file (docs/import.md): all lines or none.")
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "The .jsonl file.") var file: String
+
+    func run() async throws {
+        let logger = db.makeLogger()
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        guard let text = String(validating: Array(data), as: UTF8.self) else { throw ValidationError("\(file) is not UTF-8") }
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        do {
+            let count = try await withDatabase(url, logger: logger) { client in
+                let calendars = CalendarStore(client: client, logger: logger)
+                let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
+                                      cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
+                return try await LetterImporter(mailbox: mailbox).importJSONLines(text)
+            }
+            print("imported \(count) letters")
+        } catch StoreError.importRejected(let lines) {
+            var stderr = FileHandle.standardError
+            print("import rejected, nothing was loaded; \(lines.count) problem(s):", to: &stderr)
+            for line in lines { print("  \(file):\(line)", to: &stderr) }
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Calendar: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Maintain the working-day calendar.", subcommands: [CalendarImport.self])
+}
+
+struct CalendarImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load a year's State Council holiday notice (format: docs/sla.md); recomputes open deadlines.")
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "The notice file.") var file: String
+
+    func run() async throws {
+        let logger = db.makeLogger()
+        guard let data = FileManager.default.contents(atPath: file),
+            let text = String(validating: Array(data), as: UTF8.self)
+        else { throw ValidationError("cannot read \(file) as UTF-8") }
+        do {
+            _ = try CalendarNotice.parse(text)
+        } catch {
+            throw ValidationError("\(file):\(error.line): \(error.message)")
+        }
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        let result = try await withDatabase(url, logger: logger) { client in
+            try await CalendarStore(client: client, logger: logger).importNotice(text: text, actor: "cli:calendar-import")
+        }
+        print("calendar loaded (version \(result.version)); open letters whose deadline moved: \(result.lettersMoved)")
+    }
+}
+
+extension FileHandle: @retroactive TextOutputStream {
+    public func write(_ string: String) { write(Data(string.utf8)) }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MailboxAPI
+import MailboxCore
+import MailboxStore
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Integration tests run against the real PostgreSQL that deploy/test.sh starts
+/// (MAILBOX_TEST_DATABASE_URL). Each test gets its own database, copied from a template that
+/// the migrations built once per run.
+enum TestDatabase {
+    static let logger: Logger = {
+        var l = Logger(label: "test")
+        l.logLevel = .warning
+        return l
+    }()
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let migrationsDirectory = repositoryRoot.appendingPathComponent("sql/migrations")
+
+    static var serverURL: DatabaseURL {
+        get throws {
+            guard let raw = ProcessInfo.processInfo.environment["MAILBOX_TEST_DATABASE_URL"] else {
+                throw TestSetupError("MAILBOX_TEST_DATABASE_URL is unset: run the suite with deploy/test.sh, which starts PostgreSQL")
+            }
+            return try DatabaseURL(parsing: raw)
+        }
+    }
+
+    /// A client on the server's maintenance database, alive for the whole test run.
+    static let admin: Task<PostgresClient, any Error> = Task {
+        let client = PostgresClient(configuration: try serverURL.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+        Task.detached { await client.run() }
+        return client
+    }
+
+    /// Built once: a database with every migration applied.
+    static let template: Task<String, any Error> = Task {
+        let name = "mailbox_template_\(ProcessInfo.processInfo.processIdentifier)"
+        let admin = try await TestDatabase.admin.value
+        try await admin.query("DROP DATABASE IF EXISTS \(unescaped: name)", logger: logger)
+        try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        let client = PostgresClient(configuration: try serverURL.with(database: name).clientConfiguration(), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await Migrator(directory: migrationsDirectory).migrate(client: client, logger: logger)
+            let demo = try String(contentsOf: repositoryRoot.appendingPathComponent("sql/demo/departments.sql"), encoding: .utf8)
+            try await client.withConnection { try await SQLScript.run(demo, on: $0, logger: logger) }
+            group.cancelAll()
+        }
+        return name
+    }
+
+    /// Runs `body` with a fresh, migrated database of its own.
+    static func withDatabase<T>(migrated: Bool = true, _ body: (PostgresClient, DatabaseURL) async throws -> T) async throws -> T {
+        let admin = try await admin.value
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        if migrated {
+            let template = try await template.value
+            try await admin.query("CREATE DATABASE \(unescaped: String(name)) TEMPLATE \(unescaped: template)", logger: logger)
+        } else {
+            try await admin.query("CREATE DATABASE \(unescaped: String(name))", logger: logger)
+        }
+        let url = try serverURL.with(database: String(name))
+        let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                return try await body(client, url)
+            })
+        } catch {
+            result = .failure(error)
+        }
+        _ = try? await admin.query("DROP DATABASE IF EXISTS \(unescaped: String(name)) WITH (FORCE)", logger: logger)
+        return try result.get()
+    }
+}
+
+struct TestSetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// The service wired as in production (PostgreSQL stores), driven through its router.
+struct TestApp {
+    static let webhookSecret = "test-webhook-secret"
+    static let adminToken = "test-admin-token"
+
+    let db: PostgresClient
+    let mailbox: Mailbox<PostgresLetterStore, CalendarStore>
+
+    static func run(
+        config: APIConfiguration = APIConfiguration(webhookSecret: webhookSecret, adminToken: adminToken, openAPIDocument: "openapi: 3.1.0\n"),
+        _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withDatabase { client, _ in
+            let logger = TestDatabase.logger
+            let calendars = CalendarStore(client: client, logger: logger)
+            let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
+                                  cache: CalendarCache(try await calendars.snapshot()), config: config)
+            let app = Application(router: buildRouter(mailbox: mailbox, metrics: { "# metrics\n" }), logger: logger)
+            let testApp = TestApp(db: client, mailbox: mailbox)
+            try await app.test(.router) { http in try await body(testApp, http) }
+        }
+    }
+
+    func count(_ table: String) async throws -> Int {
+        for try await n in try await db.query("SELECT count(*)::int8 FROM \(unescaped: table)", logger: TestDatabase.logger).decode(Int64.self) {
+            return Int(n)
+        }
+        return -1
+    }
+}
+
+/// A valid letter body; tests change one field at a time.
+func letterJSON(_ overrides: [String: Any?] = [:]) -> [String: Any] {
+    var object: [String: Any] = [
+        "category": "consultation",
+        "title": "咨询小区供暖时间",
+        "body": "请问今年西田各庄镇的集中供暖什么时候开始？",
+        "writer_name": "张三",
+        "phone": "13800138000",
+        "publish_consent": false,
+    ]
+    for (key, value) in overrides {
+        if let value { object[key] = value } else { object.removeValue(forKey: key) }
+    }
+    return object
+}
+
+func jsonBuffer(_ object: Any) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+}
+
+func decodeObject(_ buffer: ByteBuffer) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] ?? [:]
+}
+
+extension TestClientProtocol {
+    /// A webhook delivery signed like the app backend does (docs/app-webhook.md).
+    func deliver(_ body: ByteBuffer, secret: String = TestApp.webhookSecret, timestamp: Date = Date(),
+                 signature: String? = nil) async throws -> TestResponse {
+        let ts = String(Int(timestamp.timeIntervalSince1970))
+        let sig = signature ?? WebhookVerifier.sign(secret: secret, timestamp: ts, body: Data(buffer: body))
+        return try await execute(uri: "/v1/intake/app", method: .post,
+                                 headers: [.contentType: "application/json", .init("X-Mailbox-Timestamp")!: ts,
+                                           .init("X-Mailbox-Signature")!: sig],
+                                 body: body)
+    }
+
+    func postLetter(_ object: Any) async throws -> TestResponse {
+        try await execute(uri: "/v1/letters", method: .post, headers: [.contentType: "application/json"], body: jsonBuffer(object))
+    }
+
+    func staff(_ uri: String, method: HTTPRequest.Method = .get, body: Any? = nil) async throws -> TestResponse {
+        try await execute(uri: uri, method: method,
+                          headers: [.authorization: "Bearer \(TestApp.adminToken)", .contentType: "application/json"],
+                          body: body.map(jsonBuffer))
+    }
+}

@@ -1,0 +1,72 @@
+# Shared PostgreSQL helpers for deploy/*.sh (sourced, not run).
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
+
+PG_BIN="${MAILBOX_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+# Installs the PostgreSQL 15 server (and pgbench/psql) when absent; never upgrades.
+ensure_postgres_installed() {
+  if [ -x "$PG_BIN/initdb" ] && command -v psql >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "PostgreSQL 15 is missing; run as root or: sudo apt-get install -y postgresql" >&2
+    return 1
+  fi
+  echo "installing PostgreSQL (apt)..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  dpkg -s postgresql-15 >/dev/null 2>&1 || {
+    apt-get update -qq && apt-get install -y -qq --no-upgrade postgresql postgresql-contrib >/dev/null
+  }
+  # The Debian package starts a cluster of its own on 5432; we run private clusters instead.
+  if command -v pg_ctlcluster >/dev/null 2>&1; then pg_ctlcluster 15 main stop >/dev/null 2>&1 || true; fi
+  [ -x "$PG_BIN/initdb" ]
+}
+
+# Runs a command as the postgres user when we are root.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    id -u postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_private_cluster DIR PORT: a throwaway cluster tuned for tests (no fsync).
+start_private_cluster() {
+  local dir="$1" port="$2"
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; fi
+  as_postgres "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --no-locale --no-sync >/dev/null
+  cat >>"$dir/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 300
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+timezone = 'UTC'
+CONF
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
+  local i
+  for i in $(seq 1 50); do
+    pg_isready -h 127.0.0.1 -p "$port" -q && return 0
+    sleep 0.2
+  done
+  echo "PostgreSQL did not become ready; log:" >&2
+  cat "$dir/server.log" >&2
+  return 1
+}
+
+stop_private_cluster() {
+  local dir="$1"
+  [ -f "$dir/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
