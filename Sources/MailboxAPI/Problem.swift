@@ -98,6 +98,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .calendarIncomplete(let why):
                 return Problem(.unprocessableContent, type: "calendar-incomplete", title: "Calendar incomplete", detail: why)
             }
+        case let e as CalendarError:
+            return Problem(.unprocessableContent, type: "calendar-rejected", title: "Calendar change rejected", detail: e.description)
         case let e as CalendarFileError:
             return Problem(.unprocessableContent, type: "calendar-file", title: "Calendar file rejected", detail: "\(e)")
         default:

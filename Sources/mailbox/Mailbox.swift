@@ -115,7 +115,8 @@ struct Serve: AsyncParsableCommand {
         let (url, embedded) = try db.database(logger: logger)
         defer { embedded?.stop() }
         let migrator = try db.migrator()
-        let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+        let poolSize = Int(env["MAILBOX_DB_MAX_CONNECTIONS"] ?? "") ?? 20
+        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
         let letters = PostgresLetterStore(client: client, logger: logger)
         let calendars = CalendarStore(client: client, logger: logger)
         let cache = CalendarCache(.init(calendar: nil, version: -1, policies: [], years: []))

@@ -37,9 +37,10 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_private_cluster DIR PORT: a throwaway cluster tuned for tests (no fsync).
+# start_private_cluster DIR PORT [durable]: a throwaway cluster; tuned for tests (no fsync)
+# unless the third argument is "durable" (PostgreSQL's default durability, for benchmarks).
 start_private_cluster() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" mode="${3:-fast}"
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; fi
   as_postgres "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --no-locale --no-sync >/dev/null
@@ -48,12 +49,12 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 max_connections = 300
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 shared_buffers = 256MB
 timezone = 'UTC'
 CONF
+  if [ "$mode" != durable ]; then
+    printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$dir/postgresql.conf"
+  fi
   as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
   local i
   for i in $(seq 1 50); do

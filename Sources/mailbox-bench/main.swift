@@ -1,2 +1,0 @@
-// Filled in after the calendar core lands.
-print("mailbox-bench")

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MailboxAPI
+import MailboxCore
+import MailboxStore
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// The SLA clock stored on letters: computed at intake and import, moved by staff actions and
+/// calendar changes, frozen at closure.
+@Suite("SLA clocks on stored letters")
+struct SLAIntegrationTests {
+    static func beijing(_ text: String) -> Date { MailboxJSON.parseTimestamp(text)! }
+
+    @Test("Intake stores the due and warning times the core computes for the receipt instant")
+    func intakeStoresDeadline() async throws {
+        try await TestApp.run { app, http in
+            let r = try await http.postLetter(letterJSON(["category": "help"]))
+            #expect(r.status == .created)
+            let tracking = try #require(decodeObject(r.body)["tracking_no"] as? String)
+            let letter = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            let calendar = try #require(app.mailbox.cache.current.calendar)
+            let policy = try #require(SLAPolicy.select(from: app.mailbox.cache.current.policies, category: .help,
+                                                       departmentID: nil, channel: .portal))
+            let clock = SLAClock(receivedAt: letter.receivedAt, rule: policy.rule, limitWorkingDays: policy.limitWorkingDays,
+                                 warningRatio: policy.warningRatio, pauses: [], extensions: [], closedAt: nil)
+            if let expected = try? clock.evaluate(on: calendar, now: letter.receivedAt) {
+                #expect(letter.sla.state == .running)
+                #expect(abs(letter.sla.dueAt!.timeIntervalSince(expected.dueAt)) < 0.001)
+                #expect(abs(letter.sla.warnAt!.timeIntervalSince(expected.warnAt)) < 0.001)
+                #expect(letter.sla.dueAt! > letter.receivedAt)
+            } else {
+                // Received on a date the loaded calendar does not cover: flagged, never guessed.
+                #expect(letter.sla.state == .calendarIncomplete && letter.sla.dueAt == nil)
+            }
+        }
+    }
+
+    @Test("A calendar change moves an open deadline (with an event) but not a closed outcome")
+    func calendarChangeMovesOpenNotClosed() async throws {
+        try await TestApp.run { app, http in
+            // 2024-09-30 16:00, eve of the National Day holiday (10-01..10-07): a consultation is due
+            // at the end of the first working day after it, 2024-10-08 17:30.
+            let open = ImportTests.line(["tracking_no": "2024-0000100", "received_at": "2024-09-30T16:00:00+08:00"])
+            let closed = ImportTests.line(["tracking_no": "2024-0000101", "received_at": "2024-09-30T16:00:00+08:00",
+                                           "status": "closed", "closed_at": "2024-10-08T10:00:00+08:00", "reply": "已答复"])
+            #expect(try await ImportTests.post(http, [open, closed]).status == .ok)
+            let before = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000100"))
+            let closedBefore = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000101"))
+            #expect(before.sla.dueAt == Self.beijing("2024-10-08T17:30:00+08:00"))
+            #expect(closedBefore.sla.deadlineMet == true)
+            // 09-30 16:00–17:30 (5400 s), the holiday, then 10-08 09:00–10:00 (3600 s).
+            let elapsed: Int64 = try #require(closedBefore.sla.elapsedBusinessSeconds)
+            #expect(elapsed == 5400 + 3600)
+
+            // The district declares 2024-10-08 a day off (as a short-notice change would).
+            let change = try await http.staff("/v1/admin/calendar/days/2024-10-08", method: .put,
+                                              body: ["kind": "holiday", "name": "国庆节", "reason": "test: short-notice change"])
+            #expect(change.status == .ok, "\(String(buffer: change.body))")
+            #expect(decodeObject(change.body)["letters_moved"] as? Int == 1)
+
+            let after = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000100"))
+            #expect(after.sla.dueAt == Self.beijing("2024-10-09T17:30:00+08:00"))
+            #expect(after.version == before.version + 1)
+            let events = try await app.mailbox.letters.events(letterID: after.id, publicOnly: false)
+            #expect(events.last?.kind == "sla_recomputed")
+            // The same answer the core gives on the changed calendar.
+            let calendar = try #require(app.mailbox.cache.current.calendar)
+            #expect(calendar.day(LocalDate(year: 2024, month: 10, day: 8))?.kind == .holiday)
+            let clock = try MailboxJSON.decoder().decode(SLAClock.self, from: Data(after.sla.clockJSON!.utf8))
+            #expect(try clock.evaluate(on: calendar, now: Date()).dueAt == after.sla.dueAt)
+
+            let closedAfter = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000101"))
+            #expect(closedAfter.sla == closedBefore.sla)
+            #expect(closedAfter.version == closedBefore.version)
+
+            // The change is visible on the calendar API and recorded.
+            let days = try await http.execute(uri: "/v1/calendar/days?from=2024-10-07&to=2024-10-09", method: .get)
+            let list = decodeObject(days.body)["days"] as? [[String: Any]] ?? []
+            #expect(list.map { $0["kind"] as? String } == ["holiday", "holiday", "workday"])
+            #expect(try await app.count("calendar_changes WHERE day = '2024-10-08' AND new_kind = 'holiday'") == 1)
+            #expect(try await app.count("calendar_days WHERE day = '2024-10-08' AND kind = 'holiday'") == 1)
+        }
+    }
+
+    @Test("Bad calendar edits are refused and change nothing")
+    func badCalendarEdits() async throws {
+        try await TestApp.run { app, http in
+            let weekdayMakeup = try await http.staff("/v1/admin/calendar/days/2024-10-09", method: .put, body: ["kind": "makeup_workday"])
+            #expect(weekdayMakeup.status == .unprocessableContent)
+            let outside = try await http.staff("/v1/admin/calendar/days/2031-01-06", method: .put, body: ["kind": "holiday", "name": "x"])
+            #expect(outside.status == .unprocessableContent)
+            let badDate = try await http.staff("/v1/admin/calendar/days/2024-13-01", method: .put, body: ["kind": "holiday", "name": "x"])
+            #expect(badDate.status == .badRequest)
+            let anonymous = try await http.execute(uri: "/v1/admin/calendar/days/2024-10-09", method: .put,
+                                                   body: jsonBuffer(["kind": "holiday", "name": "x"]))
+            #expect(anonymous.status == .unauthorized)
+            #expect(try await app.count("calendar_changes") == 0)
+        }
+    }
+
+    @Test("Pause, resume, extension and closure move the clock as the core says, one event each")
+    func staffClockActions() async throws {
+        try await TestApp.run { app, http in
+            let tracking = try #require(decodeObject(try await http.postLetter(letterJSON(["category": "complaint"])).body)["tracking_no"] as? String)
+            let received = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            guard received.sla.state != .calendarIncomplete else { return }
+
+            let paused = try await http.staff("/v1/letters/\(tracking)/sla/pause", method: .post, body: ["reason": "请补充房屋产权证明"])
+            #expect(paused.status == .ok, "\(String(buffer: paused.body))")
+            #expect(decodeObject(paused.body)["status"] as? String == "awaiting_citizen")
+            #expect(decodeObject(paused.body)["sla_state"] as? String == "paused")
+            #expect(try await http.staff("/v1/letters/\(tracking)/sla/pause", method: .post, body: ["reason": "again"]).status == .conflict)
+
+            let resumed = try await http.staff("/v1/letters/\(tracking)/sla/resume", method: .post, body: [:] as [String: String])
+            #expect(resumed.status == .ok)
+            let extended = try await http.staff("/v1/letters/\(tracking)/sla/extend", method: .post,
+                                                body: ["working_days": 2, "reason": "需多部门会商"] as [String: Any])
+            #expect(extended.status == .ok)
+            let afterExtension = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            let calendar = try #require(app.mailbox.cache.current.calendar)
+            let clock = try MailboxJSON.decoder().decode(SLAClock.self, from: Data(afterExtension.sla.clockJSON!.utf8))
+            #expect(clock.pauses.count == 1 && clock.pauses[0].end != nil && clock.extensions.map(\.workingDays) == [2])
+            let expected = try clock.evaluate(on: calendar, now: Date())
+            #expect(abs(afterExtension.sla.dueAt!.timeIntervalSince(expected.dueAt)) < 0.001)
+            #expect(afterExtension.sla.dueAt! > received.sla.dueAt!)
+
+            let badExtension = try await http.staff("/v1/letters/\(tracking)/sla/extend", method: .post,
+                                                    body: ["working_days": 0, "reason": "x"] as [String: Any])
+            #expect(badExtension.status == .unprocessableContent)
+
+            let closed = try await http.staff("/v1/letters/\(tracking)/close", method: .post, body: ["reply": "已督促物业整改"])
+            #expect(closed.status == .ok)
+            let final = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            #expect(final.status == .closed && final.sla.state == .stopped && final.reply == "已督促物业整改")
+            #expect(final.sla.deadlineMet == true)
+            #expect(final.sla.elapsedBusinessSeconds != nil && final.sla.elapsedBusinessSeconds! >= 0)
+            let kinds = try await app.mailbox.letters.events(letterID: final.id, publicOnly: false).map(\.kind)
+            #expect(kinds == ["received", "sla_paused", "sla_resumed", "sla_extended", "closed"])
+            #expect(try await http.staff("/v1/letters/\(tracking)/sla/resume", method: .post, body: [:] as [String: String]).status == .conflict)
+
+            let explain = try await http.staff("/v1/letters/\(tracking)/sla")
+            #expect(explain.status == .ok)
+            let explanation = decodeObject(explain.body)["explanation"] as? [String: Any] ?? [:]
+            #expect((explanation["lines_zh"] as? [String])?.isEmpty == false)
+            #expect((explanation["lines_en"] as? [String])?.isEmpty == false)
+        }
+    }
+
+    @Test("Preview explains a deadline across the extended 2020 Spring Festival")
+    func preview() async throws {
+        try await TestApp.run { _, http in
+            let r = try await http.execute(uri: "/v1/sla/preview?category=consultation&received_at=2020-01-23T10:00:00%2B08:00", method: .get)
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            let body = decodeObject(r.body)
+            let due = try #require((body["due_at"] as? String).flatMap(MailboxJSON.parseTimestamp))
+            // 01-24..02-02 are holidays (the 02-01 make-up day was cancelled by 国办发明电〔2020〕1号).
+            #expect(due == Self.beijing("2020-02-03T17:30:00+08:00"))
+            let skipped = (body["skipped_days"] as? [[String: Any]] ?? []).compactMap { $0["date"] as? String }
+            #expect(skipped.contains("2020-02-01"))
+            let bad = try await http.execute(uri: "/v1/sla/preview?category=nope", method: .get)
+            #expect(bad.status == .unprocessableContent)
+        }
+    }
+
+    @Test("Loading the next year's notice computes deadlines that were calendar-incomplete")
+    func importNextYear() async throws {
+        try await TestApp.run { app, http in
+            // A 200-working-day policy makes a letter received now due beyond 2026.
+            try await app.db.query("UPDATE sla_policies SET limit_working_days = 200 WHERE category = 'report' AND department_id IS NULL AND channel IS NULL",
+                                   logger: TestDatabase.logger)
+            app.mailbox.cache.replace(try await app.mailbox.calendars.snapshot())
+            let tracking = try #require(decodeObject(try await http.postLetter(letterJSON(["category": "report"])).body)["tracking_no"] as? String)
+            let before = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            #expect(before.sla.state == .calendarIncomplete && before.sla.dueAt == nil)
+            let explain = decodeObject(try await http.staff("/v1/letters/\(tracking)/sla").body)["explanation"] as? [String: Any]
+            #expect(explain?["calendar_incomplete"] as? Bool == true)
+
+            var notice = "source 2027 test notice\nyear 2027\n2027-01-01 holiday 元旦\n"
+            notice += "source 2028 test notice\nyear 2028\n2028-01-03 holiday 元旦\n"
+            let result = try await app.mailbox.calendars.importNotice(text: notice, actor: "test")
+            #expect(result.lettersMoved >= 1)
+            let after = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            #expect(after.sla.state == .running && after.sla.dueAt != nil)
+
+            // A gap in the years is refused, nothing changes.
+            await #expect(throws: (any Error).self) {
+                try await app.mailbox.calendars.importNotice(text: "source 2031 x\nyear 2031\n", actor: "test")
+            }
+            #expect(try await app.count("calendar_years WHERE year = 2031") == 0)
+        }
+    }
+}

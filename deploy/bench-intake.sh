@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Intake benchmark (docs/performance.md): signed POST /v1/intake/app over loopback at a fixed
+# concurrency for a fixed time, then pgbench doing the same writes against the same server, and
+# the ratio of the two rates. Starts its own PostgreSQL (default durability) and service.
+#   BENCH_SECONDS (20)  BENCH_CONCURRENCY (32)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/postgres.sh
+ensure_postgres_installed
+
+SECS="${BENCH_SECONDS:-20}"
+CONC="${BENCH_CONCURRENCY:-32}"
+swift build -c release --product mailbox >&2
+swift build -c release --product mailbox-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
+chmod 755 "$PGDIR"
+PGPORT="$(free_port)"
+APPPORT="$(free_port)"
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  stop_private_cluster "$PGDIR"
+}
+trap cleanup EXIT
+start_private_cluster "$PGDIR" "$PGPORT" durable
+createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
+
+export MAILBOX_APP_WEBHOOK_SECRET="bench-secret-$RANDOM"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox" MAILBOX_DB_MAX_CONNECTIONS="$CONC" \
+  "$BIN/mailbox" serve --migrate --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null
+
+echo "== service: $CONC connections, ${SECS}s (2 s warm-up), $(nproc) cores"
+"$BIN/mailbox-bench" intake --port "$APPPORT" --concurrency "$CONC" --seconds "$SECS" | tee "$PGDIR/intake.txt"
+
+echo "== pgbench: same writes, $CONC clients, ${SECS}s"
+pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -M prepared \
+  -f deploy/bench/intake.pgbench.sql mailbox 2>&1 | tee "$PGDIR/pgbench.txt" | grep -E "tps|latency|failed|processed"
+
+letters=$(sed -n 's/^intake_letters_per_second=//p' "$PGDIR/intake.txt")
+tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/pgbench.txt" | head -1)
+python3 - "$letters" "$tps" <<'PY'
+import sys
+letters, tps = float(sys.argv[1]), float(sys.argv[2])
+print(f"== ratio: service {letters:.1f} letters/s / pgbench {tps:.1f} tps = {letters / tps:.2f}")
+PY
