@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Intake benchmark (docs/performance.md): signed POST /v1/intake/app over loopback at a fixed
-# concurrency for a fixed time, then pgbench doing the same writes against the same server, and
-# the ratio of the two rates. Starts its own PostgreSQL (default durability) and service.
+# concurrency for a fixed time (wrk, deploy/bench/intake.lua signs each request), then pgbench
+# doing the same writes against the same server, and the ratio of the two rates. Starts its own
+# PostgreSQL (default durability) and service; installs wrk and curl if missing.
 #   BENCH_SECONDS (20)  BENCH_CONCURRENCY (32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
 ensure_postgres_installed
+if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq --no-upgrade wrk curl >/dev/null
+fi
 
 SECS="${BENCH_SECONDS:-20}"
 CONC="${BENCH_CONCURRENCY:-32}"
 swift build -c release --product mailbox >&2
-swift build -c release --product mailbox-bench >&2
 BIN="$(swift build -c release --show-bin-path)"
 
 PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
@@ -37,10 +40,13 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null
 
-echo "== service: $CONC connections, ${SECS}s (2 s warm-up), $(nproc) cores"
-"$BIN/mailbox-bench" intake --port "$APPPORT" --concurrency "$CONC" --seconds "$SECS" | tee "$PGDIR/intake.txt"
+echo "== service: wrk, $CONC connections, ${SECS}s after a 3 s warm-up, $(nproc) cores"
+BENCH_RUN_ID="warm$RANDOM" wrk -t2 -c"$CONC" -d3s -s deploy/bench/intake.lua "http://127.0.0.1:$APPPORT" >/dev/null
+BENCH_RUN_ID="run$RANDOM" wrk -t2 -c"$CONC" -d"${SECS}s" --timeout 10s -s deploy/bench/intake.lua "http://127.0.0.1:$APPPORT" \
+  | grep '^intake_' | tee "$PGDIR/intake.txt"
 
 echo "== pgbench: same writes, $CONC clients, ${SECS}s"
+pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 -M prepared -f deploy/bench/intake.pgbench.sql mailbox >/dev/null 2>&1
 pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -M prepared \
   -f deploy/bench/intake.pgbench.sql mailbox 2>&1 | tee "$PGDIR/pgbench.txt" | grep -E "tps|latency|failed|processed"
 

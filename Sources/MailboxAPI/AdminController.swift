@@ -71,7 +71,7 @@ public struct LetterImporter<Letters: LetterStore, Calendars: CalendarRepository
                                           receivedAt: l.receivedAt, closedAt: l.closedAt, now: now)
         if l.status == .rejected { sla.state = .stopped }
         var events = [NewEvent(kind: .imported, occurredAt: l.receivedAt, actor: "import",
-                               dataJSON: #"{"channel":"\#(l.channel.rawValue)","category":"\#(l.content.category.rawValue)"}"#)]
+                               dataJSON: MailboxJSON.object(["channel": l.channel.rawValue, "category": l.content.category.rawValue]))]
         if let closedAt = l.closedAt {
             events.append(NewEvent(kind: .closed, occurredAt: closedAt, actor: "import"))
         }

@@ -172,7 +172,7 @@ struct StaffController<Letters: LetterStore, Calendars: CalendarRepository> {
         }
         let columns = SLAColumns.evaluate(t.clock, on: mailbox.cache.current.calendar, now: now)
         let reply: String? = if case .close(let text) = action { text } else { nil }
-        let data = String(decoding: try MailboxJSON.encoder().encode(t.data), as: UTF8.self)
+        let data = MailboxJSON.object(t.data)
         let updated = try await mailbox.letters.updateSLA(
             letterID: r.id, expectedVersion: r.version, status: t.status, sla: columns,
             closedAt: t.clock.closedAt, reply: reply,

@@ -214,7 +214,7 @@ public struct CalendarStore: Sendable {
                 "new_due_at": columns.dueAt.map(MailboxJSON.formatTimestamp) ?? "",
                 "sla_state": columns.state.rawValue,
             ]
-            data.append(String(decoding: try MailboxJSON.encoder().encode(payload), as: UTF8.self))
+            data.append(MailboxJSON.object(payload))
         }
         guard !ids.isEmpty else { return 0 }
         try await tx.query(
@@ -242,7 +242,7 @@ extension SLAColumns {
     /// The stored form of a clock evaluated on a calendar: due/warning times while it runs,
     /// elapsed time and outcome once closed, `calendar_incomplete` when a date is not covered.
     public static func evaluate(_ clock: SLAClock, on calendar: WorkCalendar?, now: Date) -> SLAColumns {
-        let json = String(decoding: (try? MailboxJSON.encoder(snakeCase: false).encode(clock)) ?? Data("{}".utf8), as: UTF8.self)
+        let json = clock.jsonText
         guard let calendar, let status = try? clock.evaluate(on: calendar, now: now) else {
             return SLAColumns(clockJSON: json, state: .calendarIncomplete)
         }

@@ -6,7 +6,7 @@ import MailboxStore
 /// reused after, started with `mailbox serve` when DATABASE_URL is unset and stopped with it.
 /// PostgreSQL refuses to run as root, so as root every command runs as the `postgres` user.
 struct EmbeddedPostgres {
-    let dataDirectory: URL
+    var dataDirectory: URL
     let port: Int
     let logger: Logger
     var binDirectory = ProcessInfo.processInfo.environment["MAILBOX_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
@@ -19,6 +19,19 @@ struct EmbeddedPostgres {
     var isRoot: Bool { geteuid() == 0 }
     var clusterDirectory: URL { dataDirectory.appendingPathComponent("pg15") }
 
+    /// As root, a project under a private folder (e.g. /root) cannot host the cluster, since the
+    /// server runs as `postgres`: then it lives in /var/lib/mailbox/embedded-<hash of the path>.
+    mutating func relocateIfUnreachable() {
+        guard isRoot, (try? run("/usr/bin/test", ["-x", dataDirectory.deletingLastPathComponent().path], asPostgres: true, failure: "")) == nil
+        else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in dataDirectory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let fallback = URL(fileURLWithPath: "/var/lib/mailbox/embedded-\(String(hash, radix: 16))")
+        logger.notice("the postgres user cannot enter the project folder; the embedded cluster lives elsewhere",
+                      metadata: ["requested": "\(dataDirectory.path)", "path": "\(fallback.path)"])
+        dataDirectory = fallback
+    }
+
     /// Starts the cluster (creating it if needed); returns whether this call started it.
     func start() throws -> (url: DatabaseURL, startedHere: Bool) {
         guard FileManager.default.isExecutableFile(atPath: "\(binDirectory)/pg_ctl") else {
@@ -28,6 +41,7 @@ struct EmbeddedPostgres {
         if isRoot {
             try run("/usr/bin/id", ["-u", "postgres"], asPostgres: false, failure: "no postgres user (install postgresql)")
             try run("/bin/chown", ["postgres:postgres", dataDirectory.path], asPostgres: false, failure: "cannot chown \(dataDirectory.path)")
+            try run("/bin/chmod", ["700", dataDirectory.path], asPostgres: false, failure: "cannot chmod \(dataDirectory.path)")
             do {
                 try run("/usr/bin/test", ["-x", dataDirectory.path], asPostgres: true, failure: "")
             } catch {

@@ -6,6 +6,7 @@ import MailboxAPI
 import MailboxCore
 import MailboxStore
 import Metrics
+import NIOCore
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
@@ -42,16 +43,19 @@ struct DatabaseOptions: ParsableArguments {
 
     var sqlURL: URL { URL(fileURLWithPath: sqlDirectory ?? env["MAILBOX_SQL_DIR"] ?? "sql") }
 
-    /// The configured database, or the embedded cluster (started if needed) when none is set.
+    /// The configured database, or the embedded cluster (started if needed) when none is set;
+    /// the second value is the cluster to stop at exit, if this process started it.
     func database(logger: Logger) throws -> (DatabaseURL, EmbeddedPostgres?) {
         if let raw = databaseURL ?? env["DATABASE_URL"], !raw.isEmpty {
             return (try DatabaseURL(parsing: raw), nil)
         }
         let dir = dataDirectory ?? env["MAILBOX_DATA_DIR"] ?? ".mailbox-data"
         let port = Int(env["MAILBOX_EMBEDDED_PG_PORT"] ?? "") ?? 54329
-        let embedded = EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dir).standardizedFileURL, port: port, logger: logger)
-        let (url, _) = try embedded.start()
-        return (url, embedded)
+        var embedded = EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dir).standardizedFileURL, port: port, logger: logger)
+        embedded.relocateIfUnreachable()
+        let (url, startedHere) = try embedded.start()
+        // Stop it afterwards only if this process started it (another may be using it).
+        return (url, startedHere ? embedded : nil)
     }
 
     func migrator() throws -> Migrator {
@@ -98,6 +102,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
+        if let n = Int(env["MAILBOX_EVENT_LOOPS"] ?? ""), n > 0 { NIOSingletons.groupLoopCountSuggestion = n }
         let logger = db.makeLogger()
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -137,8 +142,9 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
             services: [client, CalendarRefresher(mailbox: mailbox, logger: logger)],
             logger: logger)
-        let migrateFirst = migrate || embedded != nil || env["MAILBOX_MIGRATE"] == "1"
-        let loadDemo = demoData || embedded != nil
+        let isEmbedded = (db.databaseURL ?? env["DATABASE_URL"] ?? "").isEmpty
+        let migrateFirst = migrate || isEmbedded || env["MAILBOX_MIGRATE"] == "1"
+        let loadDemo = demoData || isEmbedded
         let sqlURL = db.sqlURL
         app.beforeServerStarts {
             try await checkReachable(client, url: url, logger: logger)

@@ -117,20 +117,31 @@ public struct FieldValidator: Sendable {
             if required { fail(field, "must not be empty") }
             return nil
         }
-        if trimmed.count > limit {
+        // Characters ≤ scalars, so the grapheme count is only needed when the scalars exceed the limit.
+        if trimmed.unicodeScalars.count > limit, trimmed.count > limit {
             fail(field, "must be at most \(limit) characters (got \(trimmed.count))")
             return nil
         }
-        let badControl = trimmed.unicodeScalars.contains { scalar in
-            let isControl = scalar.properties.generalCategory == .control
-            let allowed = multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t")
-            return isControl && !allowed
-        }
-        if badControl {
+        if Self.hasForbiddenControl(trimmed, multiline: multiline) {
             fail(field, multiline ? "must not contain control characters" : "must be a single line without control characters")
             return nil
         }
         return trimmed
+    }
+
+    /// Control characters (general category Cc: U+0000–U+001F, U+007F–U+009F), in one pass over
+    /// the UTF-8 bytes (U+0080–U+009F are C2 80–C2 9F); line breaks and tabs only where `multiline`.
+    static func hasForbiddenControl(_ s: String, multiline: Bool) -> Bool {
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            if b < 0x20 {
+                if !(multiline && (b == 0x0A || b == 0x0D || b == 0x09)) { return true }
+            } else if b == 0x7F || (previous == 0xC2 && b <= 0x9F && b >= 0x80) {
+                return true
+            }
+            previous = b
+        }
+        return false
     }
 
     public mutating func enumValue<E: RawRepresentable & CaseIterable>(_ value: String?, _ field: String, as: E.Type) -> E?

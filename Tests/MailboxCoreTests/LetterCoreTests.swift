@@ -1,0 +1,84 @@
+import Foundation
+import MailboxCore
+import PropertyBased
+import Testing
+
+@Suite("Letter rules and JSON helpers")
+struct LetterCoreTests {
+    @Test("Phone numbers: mobile and landline forms normalise; others are refused")
+    func phones() {
+        #expect(Identity.normalizedPhone("13800138000") == "13800138000")
+        #expect(Identity.normalizedPhone("+86 138-0013-8000") == "13800138000")
+        #expect(Identity.normalizedPhone("8613800138000") == "13800138000")
+        #expect(Identity.normalizedPhone("010-69041234") == "010-69041234")
+        #expect(Identity.normalizedPhone("01069041234") == "01069041234")
+        for bad in ["12800138000", "1380013800", "138001380001", "abc", "", "010-123", "0-1234567-8"] {
+            #expect(Identity.normalizedPhone(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("ID numbers: check character and birth date are verified")
+    func idCards() {
+        #expect(Identity.normalizedIDCard("11010519491231002x") == "11010519491231002X")
+        #expect(Identity.normalizedIDCard("11010519491231002X") == "11010519491231002X")
+        #expect(Identity.normalizedIDCard("110105194912310021") == nil)  // wrong check character
+        #expect(Identity.normalizedIDCard("110101199002307574") == nil)  // 30 February, check character right
+        #expect(Identity.normalizedIDCard("1101051949123100") == nil)
+    }
+
+    @Test("Masking keeps only what identifies nothing")
+    func masking() {
+        #expect(Masking.phone("13800138000") == "138****8000")
+        #expect(Masking.idCard("11010519491231002X") == "110105********002X")
+        #expect(Masking.name("张三丰") == "张**")
+    }
+
+    @Test("Control characters are refused except line breaks and tabs in multi-line text")
+    func controlCharacters() {
+        for (text, multiline, bad) in [("a\u{7}b", true, true), ("a\nb", true, false), ("a\nb", false, true),
+                                       ("a\u{85}b", true, true), ("a\u{7F}b", true, true), ("中文\t", true, false),
+                                       ("é ü 中", false, false)] {
+            var v = FieldValidator()
+            _ = v.optionalText(text, "f", limit: 100, multiline: multiline)
+            #expect(v.errors.isEmpty == !bad, "\(text.debugDescription) multiline=\(multiline)")
+        }
+    }
+
+    @Test("Length limits count characters, not bytes or scalars")
+    func limits() {
+        var v = FieldValidator()
+        // 100 characters of 3-byte UTF-8 pass; flags of two scalars each count once.
+        #expect(v.optionalText(String(repeating: "长", count: 100), "t", limit: 100) != nil)
+        #expect(v.optionalText(String(repeating: "🇨🇳", count: 100), "t", limit: 100) != nil)
+        #expect(v.errors.isEmpty)
+        #expect(v.optionalText(String(repeating: "长", count: 101), "t", limit: 100) == nil)
+        #expect(v.errors.count == 1)
+    }
+
+    @Test("Timestamps format as RFC 3339 UTC with milliseconds and parse back", .timeLimit(.minutes(1)))
+    func timestamps() async {
+        await propertyCheck(count: 500, input: Gen.int(in: 0...4_102_444_800_000)) { ms in
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            let text = MailboxJSON.formatTimestamp(date)
+            #expect(text.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+            #expect(MailboxJSON.parseTimestamp(text) != nil)
+            #expect(MailboxJSON.parseTimestamp(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == Int64(ms))
+        }
+    }
+
+    @Test("The hand-written clock JSON reads back as the same clock the Codable form gives")
+    func clockJSON() throws {
+        let t = Date(timeIntervalSince1970: 1_764_400_000.25)
+        let clock = SLAClock(receivedAt: t, rule: .elapsed, limitWorkingDays: 3, warningRatio: 0.75,
+                             pauses: [SLAPause(start: t.addingTimeInterval(60), end: t.addingTimeInterval(3600)),
+                                      SLAPause(start: t.addingTimeInterval(7200), end: nil)],
+                             extensions: [SLAExtension(workingDays: 2, approvedAt: t.addingTimeInterval(90), reason: "会商 \"quoted\"\n")],
+                             closedAt: t.addingTimeInterval(86400))
+        let viaHand = try MailboxJSON.decoder().decode(SLAClock.self, from: Data(clock.jsonText.utf8))
+        let viaCodable = try MailboxJSON.decoder().decode(SLAClock.self, from: MailboxJSON.encoder(snakeCase: false).encode(clock))
+        #expect(viaHand == viaCodable)
+        #expect(viaHand == clock)
+        #expect(try JSONSerialization.jsonObject(with: Data(MailboxJSON.object(["a": "x\u{1}\"y", "b": "中"]).utf8)) as? [String: String]
+                == ["a": "x\u{1}\"y", "b": "中"])
+    }
+}
