@@ -8,10 +8,13 @@ public import PostgresNIO
 public struct PostgresLetterStore: LetterStore {
     public let client: PostgresClient
     public let logger: Logger
+    let batcher: IntakeBatcher
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// `maxConcurrentBatches` bounds the connections intake holds at once (group commit).
+    public init(client: PostgresClient, logger: Logger, maxBatch: Int = 64, maxConcurrentBatches: Int = 4) {
         self.client = client
         self.logger = logger
+        batcher = IntakeBatcher(client: client, logger: logger, maxBatch: maxBatch, maxConcurrentBatches: maxConcurrentBatches)
     }
 
     static let columns = """
@@ -40,10 +43,7 @@ public struct PostgresLetterStore: LetterStore {
     public func intake(_ letter: NewLetter) async throws -> IntakeOutcome {
         precondition(!letter.events.isEmpty, "a letter starts its history with an event")
         let c = letter.content
-        let statement = IntakeStatement(letter: letter)
-        var created: (Int64, String)?
-        for try await row in try await client.execute(statement, logger: logger) { created = row }
-        if let (id, trackingNo) = created {
+        if let (id, trackingNo) = try await batcher.write(letter) {
             // Built from what was written, saving a read on the hot path.
             return .created(LetterRecord(
                 id: id, trackingNo: trackingNo, channel: letter.channel, channelRef: letter.channelRef,
@@ -243,66 +243,5 @@ public struct PostgresLetterStore: LetterStore {
         }
         guard let record = try await fetch(where: "l.id = ", letterID) else { throw StoreError.notFound }
         return record
-    }
-}
-
-/// The intake statement, prepared once per connection: parsing and planning this CTE on every
-/// letter cost more PostgreSQL CPU than executing it (docs/performance.md).
-struct IntakeStatement: PostgresPreparedStatement {
-    typealias Row = (Int64, String)
-    static let sql = """
-        WITH inserted AS (
-            INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
-                writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
-                status, received_at, sla_clock, sla_state, due_at, warn_at)
-            VALUES (to_char($17::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-'
-                        || lpad(nextval('letter_tracking_seq')::text, 7, '0'),
-                    $1, $2, decode($3, 'hex'), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                    decode($14, 'hex'), $15, $17, $16::jsonb, $18, $19, $20)
-            ON CONFLICT (channel, channel_ref) WHERE channel_ref IS NOT NULL DO NOTHING
-            RETURNING id, tracking_no
-        ), event AS (
-            INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
-            SELECT id, 1, $21, $22, $23, $24, $25::jsonb FROM inserted
-        )
-        SELECT id, tracking_no FROM inserted
-        """
-
-    let letter: NewLetter
-
-    func makeBindings() throws -> PostgresBindings {
-        let c = letter.content
-        let first = letter.events[0]
-        var b = PostgresBindings(capacity: 25)
-        b.append(letter.channel.rawValue)
-        b.append(letter.channelRef)
-        b.append(letter.intakeDigest)
-        b.append(c.category.rawValue)
-        b.append(c.title)
-        b.append(c.body)
-        b.append(c.writerName)
-        b.append(c.phone)
-        b.append(c.idCard)
-        b.append(c.address)
-        b.append(c.town)
-        b.append(c.publishConsent)
-        b.append(letter.citizenKey)
-        b.append(letter.queryCodeHash)
-        b.append(letter.status.rawValue)
-        b.append(letter.sla.clockJSON)
-        b.append(letter.receivedAt)
-        b.append(letter.sla.state.rawValue)
-        b.append(letter.sla.dueAt)
-        b.append(letter.sla.warnAt)
-        b.append(first.kind.rawValue)
-        b.append(first.occurredAt)
-        b.append(first.actor)
-        b.append(first.kind.isPublic)
-        b.append(first.dataJSON)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
     }
 }

@@ -99,6 +99,47 @@ struct IntakeTests {
         }
     }
 
+    @Test("Concurrent deliveries written in shared batches each get their own letter back")
+    func batchedDeliveriesMapBack() async throws {
+        try await TestApp.run { app, http in
+            // 48 different letters, each delivered twice, plus 16 portal letters, all at once.
+            let results = try await withThrowingTaskGroup(of: (String, HTTPResponse.Status, String?).self) { group in
+                for i in 0..<48 {
+                    for _ in 0..<2 {
+                        group.addTask {
+                            let body = jsonBuffer(letterJSON(["app_letter_id": "batch-\(i)", "title": "批量 \(i)"]))
+                            let r = try await http.deliver(body)
+                            return ("batch-\(i)", r.status, decodeObject(r.body)["tracking_no"] as? String)
+                        }
+                    }
+                }
+                for i in 0..<16 {
+                    group.addTask {
+                        let r = try await http.postLetter(letterJSON(["title": "门户 \(i)"]))
+                        return ("portal-\(i)", r.status, decodeObject(r.body)["tracking_no"] as? String)
+                    }
+                }
+                var all: [(String, HTTPResponse.Status, String?)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(try await app.count("letters") == 64)
+            #expect(try await app.count("letter_events WHERE version = 1") == 64)
+            #expect(results.filter { $0.1 == .created }.count == 64)
+            #expect(results.filter { $0.1 == .ok }.count == 48)
+            for (key, _, tracking) in results {
+                let t = try #require(tracking)
+                let letter = try #require(try await app.mailbox.letters.letter(trackingNo: t))
+                if key.hasPrefix("batch-") {
+                    #expect(letter.channelRef == key)
+                    #expect(letter.content.title == "批量 \(key.dropFirst(6))")
+                } else {
+                    #expect(letter.content.title == "门户 \(key.dropFirst(7))")
+                }
+            }
+        }
+    }
+
     @Test("Reusing an app letter id for different content is a conflict, not a second letter")
     func conflictingReuse() async throws {
         try await TestApp.run { app, http in
