@@ -90,36 +90,61 @@ struct EmbeddedPostgres {
         try? run("\(binDirectory)/pg_ctl", ["-D", clusterDirectory.path, "-m", "fast", "-w", "stop"], failure: "pg_ctl stop failed")
     }
 
-    private func command(_ path: String, _ args: [String], asPostgres: Bool) -> Process {
-        let p = Process()
-        if isRoot && asPostgres {
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            p.arguments = ["-u", "postgres", "--", path] + args
-        } else {
-            p.executableURL = URL(fileURLWithPath: path)
-            p.arguments = args
-        }
-        return p
+    private func argv(_ path: String, _ args: [String], asPostgres: Bool) -> [String] {
+        isRoot && asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + args : [path] + args
     }
 
     private func run(_ path: String, _ args: [String], asPostgres: Bool = true, failure: String) throws {
-        let p = command(path, args, asPostgres: asPostgres)
-        let sink = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardOutput = sink
-        p.standardError = sink
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw Failure(description: failure) }
+        guard Subprocess.run(argv(path, args, asPostgres: asPostgres)).status == 0 else { throw Failure(description: failure) }
     }
 
     private func output(_ path: String, _ args: [String]) throws -> String {
-        let p = command(path, args, asPostgres: true)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw Failure(description: "\(path) failed") }
-        return String(decoding: data, as: UTF8.self)
+        let result = Subprocess.run(argv(path, args, asPostgres: true), captureOutput: true)
+        guard result.status == 0 else { throw Failure(description: "\(path) failed") }
+        return result.output
+    }
+}
+
+/// posix_spawn + waitpid. Foundation's Process.waitUntilExit never returned after `pg_ctl start`
+/// (whose server daemon outlives it) when the service ran in the background: the child stayed a
+/// zombie. Output, when captured, is read from a pipe to its end before waiting.
+enum Subprocess {
+    static func run(_ argv: [String], captureOutput: Bool = false) -> (status: Int32, output: String) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var fds: [Int32] = [-1, -1]
+        if captureOutput {
+            guard pipe(&fds) == 0 else { return (-1, "") }
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        if captureOutput { close(fds[1]) }
+        guard spawned == 0 else {
+            if captureOutput { close(fds[0]) }
+            return (-1, "")
+        }
+        var output = [UInt8]()
+        if captureOutput {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fds[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                output.append(contentsOf: buffer[0..<n])
+            }
+            close(fds[0])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return (exited ? (status >> 8) & 0xff : -1, String(decoding: output, as: UTF8.self))
     }
 }

@@ -149,10 +149,7 @@ struct Serve: AsyncParsableCommand {
         app.beforeServerStarts {
             try await checkReachable(client, url: url, logger: logger)
             if migrateFirst { try await migrator.migrate(client: client, logger: logger) }
-            if loadDemo {
-                let text = try String(contentsOf: sqlURL.appendingPathComponent("demo/departments.sql"), encoding: .utf8)
-                try await client.withConnection { try await SQLScript.run(text, on: $0, logger: logger) }
-            }
+            if loadDemo { try await loadDemoData(client: client, sqlURL: sqlURL, logger: logger) }
             cache.replace(try await calendars.snapshot())
             logger.notice("serving", metadata: [
                 "address": "\(listenHost):\(listenPort)", "database": "\(url)",
@@ -161,6 +158,18 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
     }
+}
+
+/// sql/demo/departments.sql (idempotent).
+func loadDemoData(client: PostgresClient, sqlURL: URL, logger: Logger) async throws {
+    let text = try String(contentsOf: sqlURL.appendingPathComponent("demo/departments.sql"), encoding: .utf8)
+    try await client.withConnection { try await SQLScript.run(text, on: $0, logger: logger) }
+}
+
+func readUTF8File(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    guard let text = String(validating: Array(data), as: UTF8.self) else { throw ValidationError("\(path) is not UTF-8") }
+    return text
 }
 
 func sanitize(_ s: String) -> String {
@@ -207,10 +216,8 @@ struct DemoData: AsyncParsableCommand {
         let logger = db.makeLogger()
         let (url, embedded) = try db.database(logger: logger)
         defer { embedded?.stop() }
-        let text = try String(contentsOf: db.sqlURL.appendingPathComponent("demo/departments.sql"), encoding: .utf8)
-        try await withDatabase(url, logger: logger) { client in
-            try await client.withConnection { try await SQLScript.run(text, on: $0, logger: logger) }
-        }
+        let sqlURL = db.sqlURL
+        try await withDatabase(url, logger: logger) { try await loadDemoData(client: $0, sqlURL: sqlURL, logger: logger) }
         print("demo departments loaded")
     }
 }
@@ -228,8 +235,7 @@ struct ImportLetters: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        guard let text = String(validating: Array(data), as: UTF8.self) else { throw ValidationError("\(file) is not UTF-8") }
+        let text = try readUTF8File(file)
         let (url, embedded) = try db.database(logger: logger)
         defer { embedded?.stop() }
         do {
@@ -262,9 +268,7 @@ struct CalendarImport: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        guard let data = FileManager.default.contents(atPath: file),
-            let text = String(validating: Array(data), as: UTF8.self)
-        else { throw ValidationError("cannot read \(file) as UTF-8") }
+        let text = try readUTF8File(file)
         do {
             _ = try CalendarNotice.parse(text)
         } catch {
