@@ -44,8 +44,9 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/calendar/days", use: days)
         router.get("/v1/sla/preview", use: preview)
-        router.group("/v1/admin/calendar").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
-            .put("days/:date", use: change)
+        let admin = router.group("/v1/admin/calendar").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
+        admin.put("days/:date", use: change)
+        admin.put("business-hours", use: changeHours)
     }
 
     func date(_ request: Request, _ name: String) throws -> LocalDate {
@@ -116,6 +117,38 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         ])
         return try jsonResponse(ChangeView(day: dayView(stored, calendar), lettersMoved: result.lettersMoved,
                                            calendarVersion: result.version))
+    }
+
+    struct HoursChange: Decodable {
+        var businessHours: String?
+        var reason: String?
+        enum CodingKeys: String, CodingKey { case businessHours = "business_hours", reason }
+    }
+
+    struct HoursView: Encodable {
+        var businessHours: String
+        var secondsPerWorkingDay: Int
+        var lettersMoved: Int
+        var calendarVersion: Int64
+    }
+
+    /// 办公时间: e.g. `{"business_hours": "09:00-12:00,13:30-18:00"}`; open deadlines move with it.
+    @Sendable func changeHours(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await decodeBody(HoursChange.self, request)
+        var v = FieldValidator()
+        let reason = v.optionalText(body.reason, "reason", limit: 500)
+        var hours: BusinessHours?
+        if let text = body.businessHours {
+            do { hours = try BusinessHours(parsing: text) } catch { v.fail("business_hours", error.description) }
+        } else {
+            v.fail("business_hours", "is required, e.g. 09:00-12:00,13:30-17:30")
+        }
+        try v.finish()
+        let result = try await mailbox.calendars.setBusinessHours(hours!, actor: "admin", reason: reason)
+        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        context.logger.notice("business hours changed", metadata: ["hours": "\(hours!.text)", "letters_moved": "\(result.lettersMoved)"])
+        return try jsonResponse(HoursView(businessHours: hours!.text, secondsPerWorkingDay: hours!.secondsPerWorkingDay,
+                                          lettersMoved: result.lettersMoved, calendarVersion: result.version))
     }
 
     @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -10,6 +10,7 @@ public protocol CalendarRepository: Sendable {
     func version() async throws -> Int64
     func importNotice(text: String, actor: String) async throws -> CalendarStore.ChangeResult
     func changeDays(_ days: [CalendarDay], actor: String, reason: String?) async throws -> CalendarStore.ChangeResult
+    func setBusinessHours(_ hours: BusinessHours, actor: String, reason: String?) async throws -> CalendarStore.ChangeResult
 }
 
 extension CalendarStore: CalendarRepository {}

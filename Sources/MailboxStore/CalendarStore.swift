@@ -143,6 +143,26 @@ public struct CalendarStore: Sendable {
         } catch { throw StoreError.unwrap(error) }
     }
 
+    /// New business hours (办公时间): every open deadline is recomputed with them.
+    public func setBusinessHours(_ hours: BusinessHours, actor: String, reason: String?) async throws -> ChangeResult {
+        do {
+            return try await client.withTransaction(logger: logger) { tx in
+                try await Self.lockCalendar(tx, logger: logger)
+                try await tx.query(
+                    """
+                    UPDATE calendar_settings SET business_hours = \(hours.text),
+                        seconds_per_working_day = \(Int32(hours.secondsPerWorkingDay)) WHERE id = 1
+                    """, logger: logger)
+                let current = try await Self.snapshot(connection: tx, logger: logger)
+                guard let calendar = current.calendar else {
+                    throw StoreError.calendarIncomplete("no calendar year is loaded; import a notice first")
+                }
+                return try await Self.write(calendar, actor: actor, reason: reason ?? "business hours changed to \(hours.text)",
+                                            changes: [], tx: tx, logger: logger)
+            }
+        } catch { throw StoreError.unwrap(error) }
+    }
+
     static func lockCalendar(_ tx: PostgresConnection, logger: Logger) async throws {
         try await tx.query("SELECT id FROM calendar_settings WHERE id = 1 FOR UPDATE", logger: logger)
     }

@@ -256,7 +256,7 @@ struct ImportLetters: AsyncParsableCommand {
 }
 
 struct Calendar: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Maintain the working-day calendar.", subcommands: [CalendarImport.self])
+    static let configuration = CommandConfiguration(abstract: "Maintain the working-day calendar.", subcommands: [CalendarImport.self, CalendarHours.self])
 }
 
 struct CalendarImport: AsyncParsableCommand {
@@ -280,6 +280,26 @@ struct CalendarImport: AsyncParsableCommand {
             try await CalendarStore(client: client, logger: logger).importNotice(text: text, actor: "cli:calendar-import")
         }
         print("calendar loaded (version \(result.version)); open letters whose deadline moved: \(result.lettersMoved)")
+    }
+}
+
+struct CalendarHours: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hours",
+        abstract: "Set the business hours (办公时间), e.g. 09:00-12:00,13:30-17:30; recomputes open deadlines.")
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "Intervals HH:MM-HH:MM separated by commas.") var hours: String
+
+    func run() async throws {
+        let logger = db.makeLogger()
+        let parsed: BusinessHours
+        do { parsed = try BusinessHours(parsing: hours) } catch { throw ValidationError(error.description) }
+        let (url, embedded) = try db.database(logger: logger)
+        defer { embedded?.stop() }
+        let result = try await withDatabase(url, logger: logger) { client in
+            try await CalendarStore(client: client, logger: logger).setBusinessHours(parsed, actor: "cli:calendar-hours", reason: nil)
+        }
+        print("business hours \(parsed.text) (version \(result.version)); open letters whose deadline moved: \(result.lettersMoved)")
     }
 }
 

@@ -192,4 +192,60 @@ struct SLAIntegrationTests {
             #expect(try await app.count("calendar_years WHERE year = 2031") == 0)
         }
     }
+
+    @Test("SQL counts working days by ordinals exactly as the Swift calendar does")
+    func sqlWorkingDays() async throws {
+        try await TestApp.run { app, _ in
+            let calendar = try #require(app.mailbox.cache.current.calendar)
+            var rng = SystemRandomNumberGenerator()
+            let first = LocalDate(year: 2019, month: 1, day: 1).dayNumber, last = LocalDate(year: 2026, month: 12, day: 31).dayNumber
+            for _ in 0..<200 {
+                let a = LocalDate(dayNumber: Int.random(in: first...last, using: &rng))
+                let b = LocalDate(dayNumber: Int.random(in: a.dayNumber...last, using: &rng))
+                var sql: Int32?
+                for try await n in try await app.db.query(
+                    "SELECT working_days_between(\(a.description)::date, \(b.description)::date)", logger: TestDatabase.logger
+                ).decode(Int32?.self) { sql = n }
+                // The reference: count working days in (a, b] one by one.
+                let counted = (a.dayNumber + 1...max(a.dayNumber + 1, b.dayNumber)).filter { n in
+                    n <= b.dayNumber && calendar.day(LocalDate(dayNumber: n))!.isWorkingDay
+                }.count
+                #expect(sql.map(Int.init) == counted, "\(a)…\(b)")
+            }
+            var outside: Int32? = 1
+            for try await n in try await app.db.query("SELECT working_days_between('2026-12-30', '2031-01-02')", logger: TestDatabase.logger)
+                .decode(Int32?.self) { outside = n }
+            #expect(outside == nil)
+        }
+    }
+
+    @Test("New business hours move open deadlines, keep closed outcomes, and feed the handling-time view")
+    func businessHoursChange() async throws {
+        try await TestApp.run { app, http in
+            let open = ImportTests.line(["tracking_no": "2024-0000200", "received_at": "2024-09-30T16:00:00+08:00"])
+            let closed = ImportTests.line(["tracking_no": "2024-0000201", "received_at": "2024-09-30T16:00:00+08:00",
+                                           "status": "closed", "closed_at": "2024-10-08T10:00:00+08:00", "reply": "已答复"])
+            #expect(try await ImportTests.post(http, [open, closed]).status == .ok)
+            let closedBefore = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000201"))
+
+            let bad = try await http.staff("/v1/admin/calendar/business-hours", method: .put, body: ["business_hours": "17:00-09:00"])
+            #expect(bad.status == .unprocessableContent)
+            let r = try await http.staff("/v1/admin/calendar/business-hours", method: .put,
+                                         body: ["business_hours": "08:30-12:00,13:00-18:00", "reason": "summer hours"])
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            #expect(decodeObject(r.body)["seconds_per_working_day"] as? Int == 3 * 3600 + 1800 + 5 * 3600)
+            // following_days: the end of business on 2024-10-08 is now 18:00.
+            let moved = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000200"))
+            #expect(moved.sla.dueAt == Self.beijing("2024-10-08T18:00:00+08:00"))
+            let closedAfter = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000201"))
+            #expect(closedAfter.sla == closedBefore.sla)
+
+            var days: Double = -1
+            for try await d in try await app.db.query(
+                "SELECT handling_working_days FROM letter_handling WHERE tracking_no = '2024-0000201'", logger: TestDatabase.logger
+            ).decode(Double.self) { days = d }
+            // 9000 business seconds, frozen at closure, over the new 8.5-hour day.
+            #expect(abs(days - 9000.0 / 30600.0) < 1e-9)
+        }
+    }
 }
