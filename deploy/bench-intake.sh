@@ -52,8 +52,4 @@ pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -M p
 
 letters=$(sed -n 's/^intake_letters_per_second=//p' "$PGDIR/intake.txt")
 tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/pgbench.txt" | head -1)
-python3 - "$letters" "$tps" <<'PY'
-import sys
-letters, tps = float(sys.argv[1]), float(sys.argv[2])
-print(f"== ratio: service {letters:.1f} letters/s / pgbench {tps:.1f} tps = {letters / tps:.2f}")
-PY
+awk -v l="$letters" -v t="$tps" 'BEGIN { printf "== ratio: service %.1f letters/s / pgbench %.1f tps = %.2f\n", l, t, l / t }'

@@ -32,9 +32,16 @@ as_postgres() {
   fi
 }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1 (nothing answers a connection there), in pure bash.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local p
+  while true; do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
 }
 
 # start_private_cluster DIR PORT [durable]: a throwaway cluster; tuned for tests (no fsync)
