@@ -98,10 +98,10 @@ struct TestApp {
 
     static func run(
         config: APIConfiguration = APIConfiguration(webhookSecret: webhookSecret, adminToken: adminToken, openAPIDocument: "openapi: 3.1.0\n"),
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { client, _ in
-            let logger = TestDatabase.logger
             let calendars = CalendarStore(client: client, logger: logger)
             let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
                                   cache: CalendarCache(try await calendars.snapshot()), config: config)
