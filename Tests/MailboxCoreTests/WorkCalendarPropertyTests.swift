@@ -74,6 +74,40 @@ struct WorkCalendarPropertyTests {
         }
     }
 
+    /// The fused `elapsed` deadline agrees with its definition, pos(t) + n × D mapped back, errors included, for
+    /// odd business hours (touching intervals, 00:00 and 24:00 ends, second-level bounds) and receipts at interval
+    /// bounds, outside the coverage and with fractional seconds.
+    @Test(arguments: ["09:00-12:00,13:30-17:30", "09:00-17:00", "00:00-08:00,08:00-12:00,13:00:30-24:00",
+                      "08:00-09:00,10:00-11:00,14:00-15:00,16:00:01-18:00"])
+    func elapsedDueEqualsPositionArithmetic(hours text: String) async throws {
+        let hours = try BusinessHours(parsing: text)
+        let c = cal.withBusinessHours(hours)
+        let bounds = hours.intervals.flatMap { [$0.start - 1, $0.start, $0.start + 1, $0.end - 1, $0.end, $0.end + 1] }
+            .filter { (0..<86400).contains($0) }
+        let first = LocalDate(year: 2019, month: 1, day: 1).dayNumber, last = LocalDate(year: 2026, month: 12, day: 31).dayNumber
+        func check(_ t: Date, _ n: Int) {
+            let fused = Result { () throws(CalendarError) in try c.dueDate(receivedAt: t, workingDays: n, rule: .elapsed) }
+            let general = Result { () throws(CalendarError) in try c.addingWorkingDays(n, to: t) }
+            #expect(fused == general, "\(text): receipt \(t), n \(n)")
+        }
+        await propertyCheck(
+            count: 500, input: Gen.int(in: (first - 3)...(last + 3)), Gen.int(in: 0...86399), Gen.int(in: 0..<bounds.count),
+            Gen.int(in: 0...7), Gen.int(in: -2...40)
+        ) { dn, sod, b, variant, n in
+            // variant bit 0: receipt at an interval bound; bits 1–2: plus 0, ¼, ½ or ¾ of a second.
+            let t = c.instant(on: LocalDate(dayNumber: dn), secondOfDay: variant & 1 == 1 ? bounds[b] : sod)
+                .addingTimeInterval(Double(variant >> 1) / 4)
+            check(t, n)
+        }
+        // Limits around the number of working days in the coverage.
+        let w = c.workingDayCount
+        for dn in [first - 1, first, first + 1, last] {
+            for sod in [0] + bounds {
+                for n in [w - 1, w, w + 1] { check(c.instant(on: LocalDate(dayNumber: dn), secondOfDay: sod), n) }
+            }
+        }
+    }
+
     @Test func followingDaysDueEqualsNaiveWalk() async throws {
         await propertyCheck(count: 500, input: instants(in: Fixture.receiptSeconds), Gen.int(in: 1...20)) { t, n in
             let expected = try Reference.followingDue(t, n)

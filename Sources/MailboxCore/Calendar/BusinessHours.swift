@@ -116,6 +116,17 @@ public struct BusinessHours: Sendable, Codable, Hashable, CustomStringConvertibl
         return s
     }
 
+    /// `secondOfDay(atBusinessSecond: businessSeconds(upTo: s))` for `s` after the opening time, in one pass:
+    /// `s` itself inside an interval (or at its end), else the end of the last interval that started before `s`.
+    @inline(__always) @usableFromInline
+    func clampedToHours(_ s: Int) -> Int {
+        var clamped = 0
+        for iv in intervals where iv.start < s {  // ascending, so the last match wins (compiles to cmov)
+            clamped = min(s, iv.end)
+        }
+        return clamped
+    }
+
     /// Whether `secondOfDay` is inside an interval or exactly at an interval end.
     public func contains(secondOfDay s: Int) -> Bool {
         intervals.contains { s >= $0.start && s <= $0.end }

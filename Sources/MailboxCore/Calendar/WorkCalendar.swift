@@ -48,6 +48,7 @@ public struct WorkCalendar: Sendable {
     @usableFromInline let ordinalDay: [Int32]
     @usableFromInline let secondsPerDay: Int64
     @usableFromInline let reciprocalSecondsPerDay: Double
+    @usableFromInline let openingSecond: Int
     @usableFromInline let closingSecond: Int
 
     /// Builds a calendar: every date of `coveredYears` is Mon–Fri workday / Sat–Sun weekend unless overridden.
@@ -70,6 +71,7 @@ public struct WorkCalendar: Sendable {
         self.sources = sources
         self.secondsPerDay = Int64(businessHours.secondsPerWorkingDay)
         self.reciprocalSecondsPerDay = 1.0 / Double(businessHours.secondsPerWorkingDay)
+        self.openingSecond = businessHours.openingSecond
         self.closingSecond = businessHours.closingSecond
         guard let f = years.first, let l = years.last else {
             firstDay = 0
@@ -231,12 +233,12 @@ public struct WorkCalendar: Sendable {
     }
 
     var beforeCoverage: LocalDate { LocalDate(dayNumber: firstDay - 1) }
-    var afterCoverage: LocalDate { LocalDate(dayNumber: firstDay + kinds.count) }
+    @usableFromInline var afterCoverage: LocalDate { LocalDate(dayNumber: firstDay + kinds.count) }
 
     // MARK: - Instants
 
     /// Whole seconds since 1970 (floor), clamped to a sane range so absurd dates cannot trap.
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func epochSeconds(_ t: Date) -> Int64 {
         let s = t.timeIntervalSince1970
         guard s > -1.0e12, s < 1.0e12 else { return s < 0 || s.isNaN ? -1_000_000_000_000 : 1_000_000_000_000 }
@@ -262,7 +264,7 @@ public struct WorkCalendar: Sendable {
         Date(timeIntervalSince1970: Double(date.dayNumber * 86400 + secondOfDay - utcOffsetSeconds))
     }
 
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && a < 0) ? q - 1 : q
@@ -344,10 +346,30 @@ public struct WorkCalendar: Sendable {
     /// The deadline for a letter received at `t` with a limit of `n` working days (no pauses or extensions).
     /// O(1). `following_days`: closing time (17:30) of the n-th working day after the receipt date;
     /// `elapsed`: `addingWorkingDays(n, to: t)`.
+    @inlinable  // callers in other modules (server, benchmark) inline the O(1) paths
     public func dueDate(receivedAt t: Date, workingDays n: Int, rule: CountingRule) throws(CalendarError) -> Date {
         switch rule {
         case .elapsed:
-            return try instant(atBusinessPosition: businessPosition(of: t) + Int64(n) * secondsPerDay)
+            // Same as instant(atBusinessPosition: pos(t) + n × D), fused: no division, one pass over the business
+            // hours (1 ≤ n ≤ working days, so the position is past 0; other n take the general path).
+            guard n >= 1, n <= ordinalDay.count else {
+                return try instant(atBusinessPosition: businessPosition(of: t) + Int64(n) * secondsPerDay)
+            }
+            let local = WorkCalendar.epochSeconds(t) + Int64(utcOffsetSeconds)
+            let dayNumber = WorkCalendar.floorDiv(local, 86400)
+            let i = Int(dayNumber) - firstDay
+            guard i >= 0, i < kinds.count else { throw .outsideCoverage(LocalDate(dayNumber: Int(dayNumber))) }
+            let before = Int(workBefore[i])
+            let s = Int(local - dayNumber * 86400)
+            // pos(t) + n × D = (before + n) × D + today (business seconds of the receipt date up to s, 0 unless it
+            // is a working day). If today > 0 (a working day, after opening time) that is `today` into working day
+            // before + n, at s clamped into the business hours; else exactly the closing time of working day
+            // before + n − 1. Selected arithmetically: receipts are random, a branch would mispredict.
+            let counts = (s > openingSecond ? 1 : 0) & (Int(workBefore[i + 1]) - before)  // 1 iff today > 0
+            let k = before + n - 1 + counts
+            guard k < ordinalDay.count else { throw .outsideCoverage(afterCoverage) }
+            let second = closingSecond + counts * (businessHours.clampedToHours(s) - closingSecond)
+            return Date(timeIntervalSince1970: Double((firstDay + Int(ordinalDay[k])) * 86400 + second - utcOffsetSeconds))
         case .followingDays:
             // Same as instant(atBusinessPosition: (W + n) × D) for n ≥ 1, without the division.
             guard n >= 1 else {
