@@ -50,7 +50,7 @@ public struct LetterImporter<Letters: LetterStore, Calendars: CalendarRepository
                     if let errors = p.errors {
                         throw ValidationFailure(errors)
                     }
-                    problems.append(.init(line: lineNumber, field: nil, message: p.detail ?? "invalid JSON"))
+                    problems.append(.init(line: lineNumber, field: nil, message: "not a JSON object of a letter (\(p.type.split(separator: "/").last ?? "invalid-json"))"))
                     continue
                 }
                 let imported = try parsed.validated(now: now)

@@ -63,6 +63,16 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+extension DatabaseOptions {
+    /// Runs `body` against the configured database, or the embedded cluster (stopped afterwards
+    /// if this process started it).
+    func withClient<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let (url, embedded) = try database(logger: logger)
+        defer { embedded?.stop() }
+        return try await withDatabase(url, logger: logger, body)
+    }
+}
+
 /// Runs `body` with a running PostgresClient, after checking within 5 s that the server answers
 /// (a wrong URL otherwise surfaces only after ~60 s of retries).
 func withDatabase<T: Sendable>(_ url: DatabaseURL, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
@@ -200,10 +210,8 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        let (url, embedded) = try db.database(logger: logger)
-        defer { embedded?.stop() }
         let migrator = try db.migrator()
-        let applied = try await withDatabase(url, logger: logger) { try await migrator.migrate(client: $0, logger: logger) }
+        let applied = try await db.withClient(logger: logger) { try await migrator.migrate(client: $0, logger: logger) }
         print(applied.isEmpty ? "database is up to date" : "applied: " + applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))
     }
 }
@@ -214,10 +222,8 @@ struct DemoData: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        let (url, embedded) = try db.database(logger: logger)
-        defer { embedded?.stop() }
         let sqlURL = db.sqlURL
-        try await withDatabase(url, logger: logger) { try await loadDemoData(client: $0, sqlURL: sqlURL, logger: logger) }
+        try await db.withClient(logger: logger) { try await loadDemoData(client: $0, sqlURL: sqlURL, logger: logger) }
         print("demo departments loaded")
     }
 }
@@ -236,10 +242,8 @@ struct ImportLetters: AsyncParsableCommand {
     func run() async throws {
         let logger = db.makeLogger()
         let text = try readUTF8File(file)
-        let (url, embedded) = try db.database(logger: logger)
-        defer { embedded?.stop() }
         do {
-            let count = try await withDatabase(url, logger: logger) { client in
+            let count = try await db.withClient(logger: logger) { client in
                 let calendars = CalendarStore(client: client, logger: logger)
                 let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
                                       cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
@@ -274,9 +278,7 @@ struct CalendarImport: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(file):\(error.line): \(error.message)")
         }
-        let (url, embedded) = try db.database(logger: logger)
-        defer { embedded?.stop() }
-        let result = try await withDatabase(url, logger: logger) { client in
+        let result = try await db.withClient(logger: logger) { client in
             try await CalendarStore(client: client, logger: logger).importNotice(text: text, actor: "cli:calendar-import")
         }
         print("calendar loaded (version \(result.version)); open letters whose deadline moved: \(result.lettersMoved)")
@@ -294,9 +296,7 @@ struct CalendarHours: AsyncParsableCommand {
         let logger = db.makeLogger()
         let parsed: BusinessHours
         do { parsed = try BusinessHours(parsing: hours) } catch { throw ValidationError(error.description) }
-        let (url, embedded) = try db.database(logger: logger)
-        defer { embedded?.stop() }
-        let result = try await withDatabase(url, logger: logger) { client in
+        let result = try await db.withClient(logger: logger) { client in
             try await CalendarStore(client: client, logger: logger).setBusinessHours(parsed, actor: "cli:calendar-hours", reason: nil)
         }
         print("business hours \(parsed.text) (version \(result.version)); open letters whose deadline moved: \(result.lettersMoved)")
