@@ -47,6 +47,9 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         let admin = router.group("/v1/admin/calendar").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
         admin.put("days/:date", use: change)
         admin.put("business-hours", use: changeHours)
+        router.get("/v1/sla/policies", use: policies)
+        router.group("/v1/admin/sla").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
+            .put("policies", use: setPolicy)
     }
 
     func date(_ request: Request, _ name: String) throws -> LocalDate {
@@ -149,6 +152,57 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         context.logger.notice("business hours changed", metadata: ["hours": "\(hours!.text)", "letters_moved": "\(result.lettersMoved)"])
         return try jsonResponse(HoursView(businessHours: hours!.text, secondsPerWorkingDay: hours!.secondsPerWorkingDay,
                                           lettersMoved: result.lettersMoved, calendarVersion: result.version))
+    }
+
+    struct PolicyBody: Decodable {
+        var category: String?
+        var departmentId: String?
+        var channel: String?
+        var limitWorkingDays: Int?
+        var rule: String?
+        var warningRatio: Double?
+        enum CodingKeys: String, CodingKey {
+            case category, channel, rule
+            case departmentId = "department_id"
+            case limitWorkingDays = "limit_working_days"
+            case warningRatio = "warning_ratio"
+        }
+    }
+
+    struct PoliciesView: Encodable { var policies: [SLAPolicy] }
+
+    /// 办理时限: the configured policies (most specific wins when a letter is received).
+    @Sendable func policies(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await mailbox.refreshCalendarIfStale()
+        return try jsonResponse(PoliciesView(policies: mailbox.cache.current.policies))
+    }
+
+    /// Creates or replaces the policy for (category, department, channel); applies to letters
+    /// received afterwards.
+    @Sendable func setPolicy(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await decodeBody(PolicyBody.self, request)
+        var v = FieldValidator()
+        let category = v.enumValue(body.category, "category", as: LetterCategory.self)
+        var channel: LetterChannel?
+        if let raw = body.channel { channel = v.enumValue(raw, "channel", as: LetterChannel.self) }
+        let rule = body.rule.map { v.enumValue($0, "rule", as: CountingRule.self) } ?? .followingDays
+        let ratio = body.warningRatio ?? 0.8
+        if !(ratio > 0 && ratio < 1) { v.fail("warning_ratio", "must be between 0 and 1 (exclusive)") }
+        if let days = body.limitWorkingDays {
+            if !(1...365).contains(days) { v.fail("limit_working_days", "must be 1–365") }
+        } else {
+            v.fail("limit_working_days", "is required")
+        }
+        try v.finish()
+        let policy = SLAPolicy(category: category!, departmentID: body.departmentId, channel: channel,
+                               limitWorkingDays: body.limitWorkingDays!, rule: rule!, warningRatio: ratio)
+        do {
+            try await mailbox.calendars.upsertPolicy(policy)
+        } catch where StoreError.sqlState(error) == "23503" {
+            throw Problem.validation([FieldError(field: "department_id", message: "unknown department")])
+        }
+        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        return try jsonResponse(PoliciesView(policies: mailbox.cache.current.policies))
     }
 
     @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -11,6 +11,7 @@ public protocol CalendarRepository: Sendable {
     func importNotice(text: String, actor: String) async throws -> CalendarStore.ChangeResult
     func changeDays(_ days: [CalendarDay], actor: String, reason: String?) async throws -> CalendarStore.ChangeResult
     func setBusinessHours(_ hours: BusinessHours, actor: String, reason: String?) async throws -> CalendarStore.ChangeResult
+    func upsertPolicy(_ policy: SLAPolicy) async throws
 }
 
 extension CalendarStore: CalendarRepository {}

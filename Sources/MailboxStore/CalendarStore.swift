@@ -163,6 +163,25 @@ public struct CalendarStore: Sendable {
         } catch { throw StoreError.unwrap(error) }
     }
 
+    /// Sets the time limit for a category (optionally one department and/or channel); it applies
+    /// to letters received afterwards. Bumps the version so every instance reloads its policies.
+    public func upsertPolicy(_ policy: SLAPolicy) async throws {
+        do {
+            try await client.withTransaction(logger: logger) { tx in
+                try await tx.query(
+                    """
+                    INSERT INTO sla_policies (category, department_id, channel, limit_working_days, rule, warning_ratio)
+                    VALUES (\(policy.category.rawValue), \(policy.departmentID), \(policy.channel?.rawValue),
+                            \(Int32(policy.limitWorkingDays)), \(policy.rule.rawValue), \(policy.warningRatio))
+                    ON CONFLICT (category, department_id, channel) DO UPDATE SET
+                        limit_working_days = EXCLUDED.limit_working_days, rule = EXCLUDED.rule,
+                        warning_ratio = EXCLUDED.warning_ratio
+                    """, logger: logger)
+                try await tx.query("UPDATE calendar_settings SET version = version + 1 WHERE id = 1", logger: logger)
+            }
+        } catch { throw StoreError.unwrap(error) }
+    }
+
     static func lockCalendar(_ tx: PostgresConnection, logger: Logger) async throws {
         try await tx.query("SELECT id FROM calendar_settings WHERE id = 1 FOR UPDATE", logger: logger)
     }

@@ -248,4 +248,33 @@ struct SLAIntegrationTests {
             #expect(abs(days - 9000.0 / 30600.0) < 1e-9)
         }
     }
+
+    @Test("Time limits are configuration: a policy set through the API governs letters received afterwards")
+    func policies() async throws {
+        try await TestApp.run { app, http in
+            let set = try await http.staff("/v1/admin/sla/policies", method: .put,
+                                           body: ["category": "consultation", "channel": "app", "limit_working_days": 3,
+                                                  "rule": "elapsed", "warning_ratio": 0.5] as [String: Any])
+            #expect(set.status == .ok, "\(String(buffer: set.body))")
+            let listed = decodeObject(try await http.execute(uri: "/v1/sla/policies", method: .get).body)["policies"] as? [[String: Any]] ?? []
+            #expect(listed.contains { $0["channel"] as? String == "app" && $0["limit_working_days"] as? Int == 3 })
+
+            // The app channel gets the new policy; the portal keeps the default.
+            let app3 = decodeObject(try await http.execute(
+                uri: "/v1/sla/preview?category=consultation&channel=app&received_at=2024-10-08T10:00:00%2B08:00", method: .get).body)
+            #expect(app3["limit_working_days"] as? Int == 3 && app3["rule"] as? String == "elapsed")
+            #expect((app3["due_at"] as? String).flatMap(MailboxJSON.parseTimestamp) == Self.beijing("2024-10-11T10:00:00+08:00"))
+            let portal = decodeObject(try await http.execute(
+                uri: "/v1/sla/preview?category=consultation&channel=portal&received_at=2024-10-08T10:00:00%2B08:00", method: .get).body)
+            #expect(portal["limit_working_days"] as? Int == 1 && portal["rule"] as? String == "following_days")
+
+            for bad: [String: Any] in [["category": "consultation", "limit_working_days": 0],
+                                       ["category": "consultation", "limit_working_days": 2, "warning_ratio": 1.5],
+                                       ["category": "consultation", "limit_working_days": 2, "department_id": "nowhere"],
+                                       ["category": "praise", "limit_working_days": 2]] {
+                #expect(try await http.staff("/v1/admin/sla/policies", method: .put, body: bad).status == .unprocessableContent)
+            }
+            #expect(try await app.count("sla_policies") == 6)
+        }
+    }
 }
