@@ -63,7 +63,7 @@ public struct CalendarStore: Sendable {
         }
         var overrides: [CalendarDay] = []
         for try await (day, kind, name) in try await connection.query(
-            "SELECT day::text, kind, name FROM calendar_days WHERE kind IN ('holiday', 'makeup_workday') ORDER BY day",
+            "SELECT day::text, kind, name FROM calendar_days WHERE kind IN ('holiday', 'makeup_workday') OR name IS NOT NULL ORDER BY day",
             logger: logger
         ).decode((String, String, String?).self) {
             guard let date = LocalDate(iso: day), let k = DayKind(rawValue: kind) else { continue }
@@ -99,8 +99,7 @@ public struct CalendarStore: Sendable {
         let current = try await snapshot(connection: tx, logger: logger)
         // Years in the notice are replaced whole; other years keep their days.
         let noticeYears = Set(notice.years)
-        var overrides = (current.calendar?.days(from: current.calendar!.coverage!.lowerBound, to: current.calendar!.coverage!.upperBound) ?? [])
-            .filter { !noticeYears.contains($0.date.year) && ($0.kind == .holiday || $0.kind == .makeupWorkday) }
+        var overrides = (current.calendar?.explicitDays ?? []).filter { !noticeYears.contains($0.date.year) }
         overrides += notice.days
         let years = Array(Set(current.years).union(noticeYears)).sorted()
         let hours = current.calendar?.businessHours ?? .standard
