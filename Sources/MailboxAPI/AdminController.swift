@@ -77,7 +77,7 @@ public struct LetterImporter<Letters: LetterStore, Calendars: CalendarRepository
         }
         var letter = NewLetter(
             content: l.content, channel: l.channel, channelRef: l.channelRef, intakeDigest: nil,
-            citizenKey: sha256Hex(Data(Identity.citizenIdentity(phone: l.content.phone).utf8)),
+            citizenKey: citizenKey(phone: l.content.phone),
             // The previous system's codes are not migrated: a random, unknown code.
             queryCodeHash: QueryCode.hash(QueryCode.random()), receivedAt: l.receivedAt, sla: sla, events: events)
         letter.status = l.status

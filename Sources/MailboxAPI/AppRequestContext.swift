@@ -36,8 +36,6 @@ public enum BodyLimits {
     public static let json = 64 * 1024
     /// A JSON Lines import through the admin API.
     public static let importFile = 64 * 1024 * 1024
-    /// A calendar notice text.
-    public static let calendarFile = 1024 * 1024
 }
 
 /// Reads the raw body within `limit` and checks it is UTF-8 (invalid bytes: 400, not a decoder error).

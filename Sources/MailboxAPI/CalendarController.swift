@@ -111,7 +111,7 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         try v.finish()
         let day = CalendarDay(date: date, kind: kind!, name: kind == .holiday || kind == .makeupWorkday ? name : nil)
         let result = try await mailbox.calendars.changeDays([day], actor: "admin", reason: reason)
-        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        try await mailbox.reloadCalendar()
         guard let calendar = mailbox.cache.current.calendar, let stored = calendar.day(date) else {
             throw StoreError.calendarIncomplete("\(date) is not in the calendar")
         }
@@ -148,7 +148,7 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         }
         try v.finish()
         let result = try await mailbox.calendars.setBusinessHours(hours!, actor: "admin", reason: reason)
-        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        try await mailbox.reloadCalendar()
         context.logger.notice("business hours changed", metadata: ["hours": "\(hours!.text)", "letters_moved": "\(result.lettersMoved)"])
         return try jsonResponse(HoursView(businessHours: hours!.text, secondsPerWorkingDay: hours!.secondsPerWorkingDay,
                                           lettersMoved: result.lettersMoved, calendarVersion: result.version))
@@ -201,7 +201,7 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         } catch where StoreError.sqlState(error) == "23503" {
             throw Problem.validation([FieldError(field: "department_id", message: "unknown department")])
         }
-        mailbox.cache.replace(try await mailbox.calendars.snapshot())
+        try await mailbox.reloadCalendar()
         return try jsonResponse(PoliciesView(policies: mailbox.cache.current.policies))
     }
 

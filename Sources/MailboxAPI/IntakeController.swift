@@ -87,7 +87,7 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository> {
         let json = MailboxJSON.object(data)
         return NewLetter(
             content: content, channel: channel, channelRef: channelRef, intakeDigest: digest,
-            citizenKey: sha256Hex(Data(Identity.citizenIdentity(phone: content.phone).utf8)),
+            citizenKey: citizenKey(phone: content.phone),
             queryCodeHash: QueryCode.hash(queryCode), receivedAt: now, sla: sla,
             events: [NewEvent(kind: .received, occurredAt: now, actor: actor, dataJSON: json)])
     }

@@ -68,12 +68,14 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository>: Send
         verifier = config.webhookSecret.map { WebhookVerifier(secret: $0, windowSeconds: config.webhookWindowSeconds) }
     }
 
+    /// Loads the stored calendar and policies into the cache (after a change, and at start-up).
+    public func reloadCalendar() async throws {
+        cache.replace(try await calendars.snapshot())
+    }
+
     /// Loads the calendar into the cache if the stored version differs from the cached one.
     public func refreshCalendarIfStale() async throws {
-        let stored = try await calendars.version()
-        if stored != cache.current.version {
-            cache.replace(try await calendars.snapshot())
-        }
+        if try await calendars.version() != cache.current.version { try await reloadCalendar() }
     }
 
     /// The policy for a letter: configured ones first, the documented defaults otherwise.

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import MailboxCore
 import NIOCore
 
 /// Verifies the 宜居密云 app's webhook signature (docs/app-webhook.md):
@@ -93,6 +94,11 @@ func hex(_ bytes: some Sequence<UInt8>) -> String {
 }
 
 func sha256Hex(_ data: some DataProtocol) -> String { hex(SHA256.hash(data: data)) }
+
+/// The stored citizen key: hex SHA-256 of the writer's cross-channel identity (docs/api.md).
+func citizenKey(phone normalizedPhone: String) -> String {
+    sha256Hex(Data(Identity.citizenIdentity(phone: normalizedPhone).utf8))
+}
 
 /// 查询码: the code a citizen needs with the tracking number to look a letter up.
 /// 10 characters from 32 unambiguous ones (no 0/O/1/I): 50 bits.

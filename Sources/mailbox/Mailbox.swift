@@ -41,12 +41,17 @@ struct DatabaseOptions: ParsableArguments {
         return Logger(label: label)
     }
 
+    /// `--database-url` or DATABASE_URL when set; nil means the embedded cluster.
+    var configuredURL: String? {
+        (databaseURL ?? env["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     var sqlURL: URL { URL(fileURLWithPath: sqlDirectory ?? env["MAILBOX_SQL_DIR"] ?? "sql") }
 
     /// The configured database, or the embedded cluster (started if needed) when none is set;
     /// the second value is the cluster to stop at exit, if this process started it.
     func database(logger: Logger) throws -> (DatabaseURL, EmbeddedPostgres?) {
-        if let raw = databaseURL ?? env["DATABASE_URL"], !raw.isEmpty {
+        if let raw = configuredURL {
             return (try DatabaseURL(parsing: raw), nil)
         }
         let dir = dataDirectory ?? env["MAILBOX_DATA_DIR"] ?? ".mailbox-data"
@@ -152,7 +157,7 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
             services: [client, CalendarRefresher(mailbox: mailbox, logger: logger)],
             logger: logger)
-        let isEmbedded = (db.databaseURL ?? env["DATABASE_URL"] ?? "").isEmpty
+        let isEmbedded = db.configuredURL == nil
         let migrateFirst = migrate || isEmbedded || env["MAILBOX_MIGRATE"] == "1"
         let loadDemo = demoData || isEmbedded
         let sqlURL = db.sqlURL
@@ -160,7 +165,7 @@ struct Serve: AsyncParsableCommand {
             try await checkReachable(client, url: url, logger: logger)
             if migrateFirst { try await migrator.migrate(client: client, logger: logger) }
             if loadDemo { try await loadDemoData(client: client, sqlURL: sqlURL, logger: logger) }
-            cache.replace(try await calendars.snapshot())
+            try await mailbox.reloadCalendar()
             logger.notice("serving", metadata: [
                 "address": "\(listenHost):\(listenPort)", "database": "\(url)",
                 "calendar_years": "\(cache.current.years)",

@@ -14,6 +14,14 @@ import Testing
 struct SLAIntegrationTests {
     static func beijing(_ text: String) -> Date { MailboxJSON.parseTimestamp(text)! }
 
+    /// Two consultations received 2024-09-30 16:00: one still open, one closed 2024-10-08 10:00.
+    static func importEveOfNationalDay(_ http: any TestClientProtocol, open: String, closed: String) async throws {
+        let openLine = ImportTests.line(["tracking_no": open, "received_at": "2024-09-30T16:00:00+08:00"])
+        let closedLine = ImportTests.line(["tracking_no": closed, "received_at": "2024-09-30T16:00:00+08:00",
+                                           "status": "closed", "closed_at": "2024-10-08T10:00:00+08:00", "reply": "已答复"])
+        #expect(try await ImportTests.post(http, [openLine, closedLine]).status == .ok)
+    }
+
     @Test("Intake stores the due and warning times the core computes for the receipt instant")
     func intakeStoresDeadline() async throws {
         try await TestApp.run { app, http in
@@ -43,10 +51,7 @@ struct SLAIntegrationTests {
         try await TestApp.run { app, http in
             // 2024-09-30 16:00, eve of the National Day holiday (10-01..10-07): a consultation is due
             // at the end of the first working day after it, 2024-10-08 17:30.
-            let open = ImportTests.line(["tracking_no": "2024-0000100", "received_at": "2024-09-30T16:00:00+08:00"])
-            let closed = ImportTests.line(["tracking_no": "2024-0000101", "received_at": "2024-09-30T16:00:00+08:00",
-                                           "status": "closed", "closed_at": "2024-10-08T10:00:00+08:00", "reply": "已答复"])
-            #expect(try await ImportTests.post(http, [open, closed]).status == .ok)
+            try await Self.importEveOfNationalDay(http, open: "2024-0000100", closed: "2024-0000101")
             let before = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000100"))
             let closedBefore = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000101"))
             #expect(before.sla.dueAt == Self.beijing("2024-10-08T17:30:00+08:00"))
@@ -224,10 +229,7 @@ struct SLAIntegrationTests {
     @Test("New business hours move open deadlines, keep closed outcomes, and feed the handling-time view")
     func businessHoursChange() async throws {
         try await TestApp.run { app, http in
-            let open = ImportTests.line(["tracking_no": "2024-0000200", "received_at": "2024-09-30T16:00:00+08:00"])
-            let closed = ImportTests.line(["tracking_no": "2024-0000201", "received_at": "2024-09-30T16:00:00+08:00",
-                                           "status": "closed", "closed_at": "2024-10-08T10:00:00+08:00", "reply": "已答复"])
-            #expect(try await ImportTests.post(http, [open, closed]).status == .ok)
+            try await Self.importEveOfNationalDay(http, open: "2024-0000200", closed: "2024-0000201")
             let closedBefore = try #require(try await app.mailbox.letters.letter(trackingNo: "2024-0000201"))
 
             let bad = try await http.staff("/v1/admin/calendar/business-hours", method: .put, body: ["business_hours": "17:00-09:00"])
