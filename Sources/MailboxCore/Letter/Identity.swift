@@ -92,6 +92,11 @@ public enum Masking {
         return String(chars[0..<6]) + String(repeating: "*", count: chars.count - 10) + String(chars[(chars.count - 4)...])
     }
 
+    /// `北京市密云区鼓楼街道某小区3号楼` → `北京市密云区****`: the first six characters (district level).
+    public static func address(_ address: String) -> String {
+        address.count <= 6 ? String(repeating: "*", count: address.count) : String(address.prefix(6)) + "****"
+    }
+
     /// `张三丰` → `张**`; a one-character name becomes `*`.
     public static func name(_ name: String) -> String {
         guard let first = name.first, name.count > 1 else { return "*" }

@@ -67,6 +67,10 @@ extension LetterImportLine {
         if let departmentID, departmentID.isEmpty || departmentID.count > 64 {
             v.fail("department_id", "must be a department code of 1–64 characters")
         }
+        if status == .merged { v.fail("status", "merged letters cannot be imported (they point to a letter of this system)") }
+        if let status, [.assigned, .signed, .processing, .awaitingCitizen].contains(status), departmentID == nil {
+            v.fail("department_id", "is required when status is \(status.rawValue): the department that owns the letter")
+        }
         var replyText: String?
         if status == .closed {
             if closedAt == nil { v.fail("closed_at", "is required when status is closed") }
@@ -94,6 +98,29 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     case received
     /// 导入: loaded from the previous system with its original times.
     case imported
+    /// 受理.
+    case accepted
+    /// 不予受理.
+    case rejected
+    /// 转办: routed to a department (by a dispatcher, or by a routing rule at intake).
+    case routed
+    /// 改派: moved to another department.
+    case transferred
+    /// 签收.
+    case signed
+    /// 开始办理.
+    case started
+    /// 退回: the department sent it back to the centre.
+    case returned
+    /// 延期申请.
+    case extensionRequested = "extension_requested"
+    /// The department lead approved an extension request; it goes on to the centre.
+    case extensionEndorsed = "extension_endorsed"
+    case extensionDenied = "extension_denied"
+    /// 督办.
+    case supervised
+    /// 合并: merged into the letter it duplicates.
+    case merged
     /// 办结: closed with a reply.
     case closed
     /// The SLA clock paused: waiting for the citizen (待补充).
@@ -104,12 +131,20 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     case slaExtended = "sla_extended"
     /// The deadline moved because the working-day calendar changed.
     case slaRecomputed = "sla_recomputed"
+    /// The deadline watch: the letter passed its warning time (预警).
+    case slaWarning = "sla_warning"
+    /// The deadline watch: the letter passed its due time (超期).
+    case slaOverdue = "sla_overdue"
 
     /// Whether citizens see this event on the public lookup (一网通查).
     public var isPublic: Bool {
         switch self {
-        case .received, .imported, .closed, .slaPaused, .slaResumed, .slaExtended: true
-        case .slaRecomputed: false
+        case .received, .imported, .accepted, .rejected, .routed, .transferred, .signed, .merged, .closed,
+            .slaPaused, .slaResumed, .slaExtended:
+            true
+        case .started, .returned, .extensionRequested, .extensionEndorsed, .extensionDenied, .supervised,
+            .slaRecomputed, .slaWarning, .slaOverdue:
+            false
         }
     }
 }

@@ -39,19 +39,23 @@ public enum LetterStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case received
     /// 已受理: accepted for handling.
     case accepted
-    /// 已转办: assigned to a department (委办局/镇街).
+    /// 已转办: assigned to a department (委办局/镇街), waiting for it to sign.
     case assigned
+    /// 已签收: the department has signed for the letter.
+    case signed
     /// 办理中: the department is working on it.
     case processing
     /// 待补充: waiting for the citizen's supplementary information (clock paused).
     case awaitingCitizen = "awaiting_citizen"
     /// 已办结: replied and closed.
     case closed
-    /// 不予受理: rejected (out of scope, duplicate, abusive).
+    /// 不予受理: rejected (out of scope, abusive).
     case rejected
+    /// 已合并: a duplicate, merged into the letter it repeats.
+    case merged
 
     /// A letter in one of these states no longer runs an SLA clock.
-    public var isFinal: Bool { self == .closed || self == .rejected }
+    public var isFinal: Bool { self == .closed || self == .rejected || self == .merged }
 }
 
 extension LetterStatus {
@@ -61,10 +65,12 @@ extension LetterStatus {
         case .received: "待受理"
         case .accepted: "已受理"
         case .assigned: "已转办"
+        case .signed: "已签收"
         case .processing: "办理中"
         case .awaitingCitizen: "待补充材料"
         case .closed: "已办结"
         case .rejected: "不予受理"
+        case .merged: "已合并"
         }
     }
 }
