@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(name: "MailboxCore"),
@@ -43,6 +44,7 @@ let package = Package(
                 "MailboxCore",
                 "MailboxStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -69,6 +71,8 @@ let package = Package(
             name: "mailbox-bench",
             dependencies: [
                 "MailboxCore",
+                "MailboxStore",
+                "MailboxAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

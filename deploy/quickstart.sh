@@ -16,11 +16,17 @@ swift build -c release --product mailbox
 BIN="$(swift build -c release --show-bin-path)"
 
 # Development defaults; set real secrets in production (docs/configuration.md).
-export MAILBOX_ADMIN_TOKEN="${MAILBOX_ADMIN_TOKEN:-dev-admin-token}"
 export MAILBOX_APP_WEBHOOK_SECRET="${MAILBOX_APP_WEBHOOK_SECRET:-dev-webhook-secret}"
+DEV_ADMIN_PASSWORD="${MAILBOX_DEV_ADMIN_PASSWORD:-dev-admin-password}"
+# A development admin account (created once; kept, with its password, on later runs).
+"$BIN/mailbox" migrate >/dev/null
+"$BIN/mailbox" demo-data >/dev/null
+printf '%s\n' "$DEV_ADMIN_PASSWORD" | "$BIN/mailbox" user add admin --role admin --if-missing --password-stdin >&2
 cat >&2 <<MSG
 District Mailbox on http://127.0.0.1:${PORT:-8080}  (Ctrl-C stops it and its database)
-  admin/staff token: $MAILBOX_ADMIN_TOKEN    app webhook secret: $MAILBOX_APP_WEBHOOK_SECRET
+  development admin: admin / $DEV_ADMIN_PASSWORD   (sign in: POST /v1/auth/login)
+  app webhook secret: $MAILBOX_APP_WEBHOOK_SECRET
+  more accounts: $BIN/mailbox user add NAME --role dispatcher|handler|lead|auditor [--department ID]
   try: curl -s localhost:${PORT:-8080}/readyz ; the contract: localhost:${PORT:-8080}/openapi.yaml
 MSG
 exec "$BIN/mailbox" serve "$@"

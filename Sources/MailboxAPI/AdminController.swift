@@ -5,14 +5,13 @@ import MailboxStore
 import NIOCore
 
 /// Admin operations: the historical import (the same code path as `mailbox import letters`).
-struct AdminController<Letters: LetterStore, Calendars: CalendarRepository> {
-    let mailbox: Mailbox<Letters, Calendars>
+struct AdminController<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore> {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
 
     struct ImportResult: Encodable { var imported: Int }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.group("/v1/admin").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
-            .post("letters/import", use: importLetters)
+    func addRoutes(to routes: StaffRoutes) {
+        routes.on(.post, "/v1/admin/letters/import", .importLetters, use: importLetters)
     }
 
     @Sendable func importLetters(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -26,10 +25,10 @@ struct AdminController<Letters: LetterStore, Calendars: CalendarRepository> {
 
 /// 历史数据导入: validates every line of a JSON Lines file, then loads all letters in one
 /// transaction, or none. All bad lines are reported with their line numbers in one pass.
-public struct LetterImporter<Letters: LetterStore, Calendars: CalendarRepository>: Sendable {
-    let mailbox: Mailbox<Letters, Calendars>
+public struct LetterImporter<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>: Sendable {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
 
-    public init(mailbox: Mailbox<Letters, Calendars>) { self.mailbox = mailbox }
+    public init(mailbox: Mailbox<Letters, Calendars, Staff>) { self.mailbox = mailbox }
 
     public func importJSONLines(_ text: String) async throws -> Int {
         let now = Date()

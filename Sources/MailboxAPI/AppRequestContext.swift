@@ -2,14 +2,19 @@ public import Foundation
 public import Hummingbird
 public import Logging
 public import MailboxCore
-import NIOCore
+public import NIOCore
 
-/// The request context of every route: Hummingbird's core storage, our JSON coders.
-public struct AppRequestContext: RequestContext {
+/// The request context of every route: Hummingbird's core storage, our JSON coders, the
+/// client's address and, once `StaffAuthMiddleware` has run, the staff identity.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    /// The staff member behind the bearer token, if one was presented and is live.
+    public var identity: StaffIdentity?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     public var requestDecoder: MailboxRequestDecoder { MailboxRequestDecoder() }
@@ -118,4 +123,9 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, he
     headers[.contentType] = "application/json; charset=utf-8"
     let data = try MailboxJSON.encoder().encode(value)
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    try requireJSONContentType(request)
+    return try decodeJSON(T.self, from: try await readBody(request, limit: BodyLimits.json))
 }

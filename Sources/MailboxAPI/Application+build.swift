@@ -4,21 +4,34 @@ import Logging
 import MailboxStore
 
 /// Builds the router with every controller; the executable and the tests both call this.
-public func buildRouter<Letters: LetterStore, Calendars: CalendarRepository>(
-    mailbox: Mailbox<Letters, Calendars>,
+public func buildRouter<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>(
+    mailbox: Mailbox<Letters, Calendars, Staff>,
     metrics: @escaping @Sendable () -> String = { "" }
 ) -> Router<AppRequestContext> {
+    buildRouterAndEndpoints(mailbox: mailbox, metrics: metrics).router
+}
+
+/// The router and the staff endpoints it registered, each with its permission (the endpoint ×
+/// role table in docs/workflow.md and the tests are made from the second).
+public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>(
+    mailbox: Mailbox<Letters, Calendars, Staff>,
+    metrics: @escaping @Sendable () -> String = { "" }
+) -> (router: Router<AppRequestContext>, staffEndpoints: [StaffEndpoint]) {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: StaffAuthMiddleware(staff: mailbox.staff))
+    let staffRoutes = StaffRoutes(router: router)
     IntakeController(mailbox: mailbox).addRoutes(to: router)
     PublicController(mailbox: mailbox).addRoutes(to: router)
-    StaffController(mailbox: mailbox).addRoutes(to: router)
-    CalendarController(mailbox: mailbox).addRoutes(to: router)
-    AdminController(mailbox: mailbox).addRoutes(to: router)
+    AuthController(mailbox: mailbox).addRoutes(to: router, staffRoutes: staffRoutes)
+    LettersController(mailbox: mailbox).addRoutes(to: staffRoutes)
+    DirectoryController(mailbox: mailbox).addRoutes(to: staffRoutes)
+    CalendarController(mailbox: mailbox).addRoutes(to: router, staffRoutes: staffRoutes)
+    AdminController(mailbox: mailbox).addRoutes(to: staffRoutes)
     OpsController(mailbox: mailbox, metrics: metrics).addRoutes(to: router)
-    return router
+    return (router, staffRoutes.endpoints)
 }
 
 /// One log line per request: method, route (never the query string, which may hold a query

@@ -4,8 +4,8 @@ import MailboxCore
 import MailboxStore
 
 /// The working-day calendar: list days, change days (admin), and preview a deadline.
-struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
-    let mailbox: Mailbox<Letters, Calendars>
+struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore> {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
     static var maxRangeDays: Int { 3700 }
 
     struct DayView: Encodable {
@@ -41,15 +41,13 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         var calendarVersion: Int64
     }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: Router<AppRequestContext>, staffRoutes: StaffRoutes) {
         router.get("/v1/calendar/days", use: days)
         router.get("/v1/sla/preview", use: preview)
-        let admin = router.group("/v1/admin/calendar").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
-        admin.put("days/:date", use: change)
-        admin.put("business-hours", use: changeHours)
         router.get("/v1/sla/policies", use: policies)
-        router.group("/v1/admin/sla").add(middleware: BearerTokenMiddleware(token: mailbox.config.adminToken))
-            .put("policies", use: setPolicy)
+        staffRoutes.on(.put, "/v1/admin/calendar/days/:date", .manageCalendar, use: change)
+        staffRoutes.on(.put, "/v1/admin/calendar/business-hours", .manageCalendar, use: changeHours)
+        staffRoutes.on(.put, "/v1/admin/sla/policies", .manageCalendar, use: setPolicy)
     }
 
     func date(_ request: Request, _ name: String) throws -> LocalDate {
@@ -110,7 +108,7 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
         }
         try v.finish()
         let day = CalendarDay(date: date, kind: kind!, name: kind == .holiday || kind == .makeupWorkday ? name : nil)
-        let result = try await mailbox.calendars.changeDays([day], actor: "admin", reason: reason)
+        let result = try await mailbox.calendars.changeDays([day], actor: context.identity!.actor, reason: reason)
         try await mailbox.reloadCalendar()
         guard let calendar = mailbox.cache.current.calendar, let stored = calendar.day(date) else {
             throw StoreError.calendarIncomplete("\(date) is not in the calendar")
@@ -147,7 +145,7 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository> {
             v.fail("business_hours", "is required, e.g. 09:00-12:00,13:30-17:30")
         }
         try v.finish()
-        let result = try await mailbox.calendars.setBusinessHours(hours!, actor: "admin", reason: reason)
+        let result = try await mailbox.calendars.setBusinessHours(hours!, actor: context.identity!.actor, reason: reason)
         try await mailbox.reloadCalendar()
         context.logger.notice("business hours changed", metadata: ["hours": "\(hours!.text)", "letters_moved": "\(result.lettersMoved)"])
         return try jsonResponse(HoursView(businessHours: hours!.text, secondsPerWorkingDay: hours!.secondsPerWorkingDay,

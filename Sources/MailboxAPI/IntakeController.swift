@@ -9,8 +9,8 @@ import NIOCore
 
 /// 统一接收: the portal's `POST /v1/letters` and the app's signed webhook `POST /v1/intake/app`
 /// create letters in one store, with one tracking number format and one history.
-struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository> {
-    let mailbox: Mailbox<Letters, Calendars>
+struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore> {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/letters", use: portal)
@@ -22,17 +22,15 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository> {
         let body = try await readBody(request, limit: BodyLimits.json)
         let submission = try decodeJSON(LetterSubmission.self, from: body)
         let (content, channel) = try submission.validatedForPortal()
+        var actor = "citizen:\(channel.rawValue)"
         if channel == .staff {
-            // 代录: only staff may file a letter on a caller's behalf.
-            guard let token = mailbox.config.adminToken else {
-                throw Problem(.forbidden, type: "admin-disabled", title: "Staff API disabled",
-                              detail: "Set MAILBOX_ADMIN_TOKEN to let staff type in letters.")
-            }
-            try BearerTokenMiddleware<AppRequestContext>.check(request, token: token)
+            // 代录: only the centre's staff may file a letter on a caller's behalf.
+            try RequirePermission.check(.typeInLetters, context)
+            actor = context.identity!.actor
         }
         let code = QueryCode.random()
         let letter = newLetter(content, channel: channel, channelRef: nil, digest: nil, queryCode: code,
-                               extra: [:], actor: "citizen:\(channel.rawValue)")
+                               extra: [:], actor: actor)
         guard case .created(let record) = try await mailbox.letters.intake(letter) else {
             throw StoreError.notFound  // unreachable: portal letters have no channel reference
         }
@@ -80,16 +78,26 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository> {
     func newLetter(_ content: LetterContent, channel: LetterChannel, channelRef: String?, digest: String?,
                    queryCode: String, extra: [String: String], actor: String) -> NewLetter {
         let now = Date()
-        let (_, sla) = mailbox.startClock(category: content.category, channel: channel, receivedAt: now, now: now)
+        // 统一转办: a matching routing rule sends the letter straight to its department.
+        let rule = RoutingRule.firstMatch(mailbox.routing.rules, for: content)
+        let (_, sla) = mailbox.startClock(category: content.category, channel: channel, departmentID: rule?.departmentID,
+                                          receivedAt: now, now: now)
         var data = extra
         data["channel"] = channel.rawValue
         data["category"] = content.category.rawValue
         let json = MailboxJSON.object(data)
-        return NewLetter(
+        var letter = NewLetter(
             content: content, channel: channel, channelRef: channelRef, intakeDigest: digest,
             citizenKey: citizenKey(phone: content.phone),
             queryCodeHash: QueryCode.hash(queryCode), receivedAt: now, sla: sla,
             events: [NewEvent(kind: .received, occurredAt: now, actor: actor, dataJSON: json)])
+        if let rule {
+            letter.routedBy = rule
+            letter.status = .assigned
+            letter.departmentID = rule.departmentID
+            letter.events.append(NewEvent(kind: .routed, occurredAt: now, actor: "system:routing"))
+        }
+        return letter
     }
 
     func received(_ record: LetterRecord, context: AppRequestContext) {

@@ -21,17 +21,53 @@ public struct APIConfiguration: Sendable {
     /// MAILBOX_APP_WEBHOOK_SECRET; without it the app webhook answers 503.
     public var webhookSecret: String?
     public var webhookWindowSeconds: Int
-    /// MAILBOX_ADMIN_TOKEN: bearer token for staff and admin endpoints until roles exist.
-    public var adminToken: String?
     /// docs/openapi.yaml, served at /openapi.yaml.
     public var openAPIDocument: String?
+    /// Staff sign-in: session lifetime, bcrypt cost and login throttling.
+    public var auth: AuthSettings
 
-    public init(webhookSecret: String? = nil, webhookWindowSeconds: Int = 300, adminToken: String? = nil,
-                openAPIDocument: String? = nil) {
+    public init(webhookSecret: String? = nil, webhookWindowSeconds: Int = 300, openAPIDocument: String? = nil,
+                auth: AuthSettings = AuthSettings()) {
         self.webhookSecret = webhookSecret
         self.webhookWindowSeconds = webhookWindowSeconds
-        self.adminToken = adminToken
         self.openAPIDocument = openAPIDocument
+        self.auth = auth
+    }
+}
+
+/// Staff sign-in settings (docs/configuration.md).
+public struct AuthSettings: Sendable {
+    /// MAILBOX_SESSION_HOURS: a token's lifetime.
+    public var sessionLifetime: Duration
+    /// MAILBOX_BCRYPT_COST: bcrypt work factor of new password hashes (4–31).
+    public var bcryptCost: UInt8
+    /// Failed logins allowed per username, and per client address, within `failureWindow`.
+    public var maxFailuresPerUser: Int
+    public var maxFailuresPerAddress: Int
+    public var failureWindow: Duration
+
+    public init(sessionLifetime: Duration = .seconds(12 * 3600), bcryptCost: UInt8 = 12, maxFailuresPerUser: Int = 5,
+                maxFailuresPerAddress: Int = 20, failureWindow: Duration = .seconds(15 * 60)) {
+        self.sessionLifetime = sessionLifetime
+        self.bcryptCost = bcryptCost
+        self.maxFailuresPerUser = maxFailuresPerUser
+        self.maxFailuresPerAddress = maxFailuresPerAddress
+        self.failureWindow = failureWindow
+    }
+}
+
+/// The routing rules intake applies, cached like the calendar: reloaded after a change this
+/// instance makes and when the stored version moves (another instance changed them).
+public final class RoutingCache: Sendable {
+    private let state = Mutex<(version: Int64, rules: [RoutingRule])>((-1, []))
+
+    public init() {}
+
+    public var rules: [RoutingRule] { state.withLock { $0.rules } }
+    public var version: Int64 { state.withLock { $0.version } }
+
+    public func replace(version: Int64, rules: [RoutingRule]) {
+        state.withLock { $0 = (version, rules) }
     }
 }
 
@@ -53,19 +89,30 @@ public final class CalendarCache: Sendable {
 }
 
 /// Everything a request handler needs, injected by protocol (tests and the executable build it).
-public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository>: Sendable {
+public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>: Sendable {
     public let letters: Letters
     public let calendars: Calendars
+    public let staff: Staff
     public let cache: CalendarCache
+    public let routing: RoutingCache
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 
-    public init(letters: Letters, calendars: Calendars, cache: CalendarCache, config: APIConfiguration) {
+    public init(letters: Letters, calendars: Calendars, staff: Staff, cache: CalendarCache, routing: RoutingCache = RoutingCache(),
+                config: APIConfiguration) {
         self.letters = letters
         self.calendars = calendars
+        self.staff = staff
         self.cache = cache
+        self.routing = routing
         self.config = config
         verifier = config.webhookSecret.map { WebhookVerifier(secret: $0, windowSeconds: config.webhookWindowSeconds) }
+    }
+
+    /// Loads the routing rules into the cache if the stored version differs from the cached one.
+    public func refreshRoutingIfStale() async throws {
+        let version = try await staff.routingRulesVersion()
+        if version != routing.version { routing.replace(version: version, rules: try await staff.routingRules()) }
     }
 
     /// Loads the stored calendar and policies into the cache (after a change, and at start-up).

@@ -3,8 +3,8 @@ import Hummingbird
 import MailboxStore
 
 /// Liveness, readiness, metrics and the API contract.
-struct OpsController<Letters: LetterStore, Calendars: CalendarRepository> {
-    let mailbox: Mailbox<Letters, Calendars>
+struct OpsController<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore> {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
     let metrics: @Sendable () -> String
 
     struct Health: Encodable {

@@ -19,6 +19,8 @@ public struct Problem: Error, Sendable, Encodable {
     public var errors: [FieldError]?
     /// Import: every line at fault.
     public var lineErrors: [ImportLineError]?
+    /// A refused life-cycle action: what the caller may do with the letter now.
+    public var allowedActions: [String]?
     public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, type: String, title: String, detail: String? = nil,
@@ -31,7 +33,7 @@ public struct Problem: Error, Sendable, Encodable {
         self.errors = errors
     }
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, field, errors, lineErrors = "line_errors" }
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, field, errors, lineErrors = "line_errors", allowedActions = "allowed_actions" }
 
     public static func validation(_ errors: [FieldError]) -> Problem {
         Problem(.unprocessableContent, type: "validation-failed", title: "The request breaks a rule",
@@ -97,6 +99,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Problem(.conflict, type: "invalid-transition", title: "Not allowed in the letter's current state", detail: why)
             case .calendarIncomplete(let why):
                 return Problem(.unprocessableContent, type: "calendar-incomplete", title: "Calendar incomplete", detail: why)
+            case .staleVersion(let current):
+                var p = Problem(.preconditionFailed, type: "stale-version", title: "Changed meanwhile",
+                                detail: "Now at version \(current); reload and decide again.")
+                p.headers[.eTag] = "\"\(current)\""
+                return p
+            case .conflict(let why):
+                return Problem(.conflict, type: "conflict", title: "Conflicts with stored data", detail: why)
+            case .unknownReference(let field, let message):
+                return .validation([FieldError(field: field, message: message)])
             }
         case let e as CalendarError:
             return Problem(.unprocessableContent, type: "calendar-rejected", title: "Calendar change rejected", detail: e.description)

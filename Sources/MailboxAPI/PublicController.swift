@@ -6,8 +6,8 @@ import MailboxStore
 
 /// 一网通查: a citizen looks a letter up with its tracking number and query code. A wrong code
 /// and a missing letter get the same answer, so tracking numbers cannot be probed.
-struct PublicController<Letters: LetterStore, Calendars: CalendarRepository> {
-    let mailbox: Mailbox<Letters, Calendars>
+struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore> {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
 
     struct PublicLetter: Encodable {
         var trackingNo: String
@@ -63,6 +63,12 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository> {
         let (zh, en): (String, String) = switch LetterEventKind(rawValue: e.kind) {
         case .received?: ("信件已收到", "Letter received")
         case .imported?: ("信件已收到（历史数据迁移）", "Letter received (migrated from the previous system)")
+        case .accepted?: ("信件已受理", "Letter accepted")
+        case .rejected?: ("不予受理", "Not accepted for handling")
+        case .routed?: ("已转交承办单位办理", "Passed to the responsible department")
+        case .transferred?: ("已改派其他承办单位办理", "Passed to another department")
+        case .signed?: ("承办单位已签收", "The department has taken the letter on")
+        case .merged?: ("与同一事项的来信合并办理", "Merged with another letter on the same matter")
         case .closed?: ("已办结并答复", "Closed with a reply")
         case .slaPaused?: ("等待来信人补充材料，办理时限暂停", "Waiting for your supplementary information; the time limit is paused")
         case .slaResumed?: ("已收到补充材料，继续办理", "Supplementary information received; handling resumed")

@@ -231,7 +231,7 @@ public struct CalendarStore: Sendable {
         let rows = try await tx.query(
             """
             SELECT id, sla_clock::text, sla_state, due_at, warn_at FROM letters
-            WHERE closed_at IS NULL AND sla_clock IS NOT NULL AND status NOT IN ('closed', 'rejected')
+            WHERE closed_at IS NULL AND sla_clock IS NOT NULL AND status NOT IN ('closed', 'rejected', 'merged')
             ORDER BY id FOR UPDATE
             """, logger: logger)
         for try await (id, clockJSON, state, due, warn) in rows.decode((Int64, String, String, Date?, Date?).self) {

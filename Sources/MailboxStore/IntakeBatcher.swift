@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailboxCore
 import PostgresNIO
 import Synchronization
 
@@ -113,27 +114,37 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::text[], $14::text[],
                                  $15::text[], $16::text[], $17::float8[], $18::text[], $19::float8[], $20::float8[],
-                                 $21::text[], $22::float8[], $23::text[], $24::bool[], $25::text[])
+                                 $21::text[], $22::float8[], $23::text[], $24::bool[], $25::text[], $26::text[], $27::text[])
                 WITH ORDINALITY AS i(channel, channel_ref, digest, category, title, body, writer_name, phone, id_card,
                                      address, town, consent, citizen_key, qch, status, clock, received, sla_state, due,
-                                     warn, ev_kind, ev_at, ev_actor, ev_public, ev_data, ord)
+                                     warn, ev_kind, ev_at, ev_actor, ev_public, ev_data, dept, routed_data, ord)
         ), inserted AS (
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
-                status, received_at, sla_clock, sla_state, due_at, warn_at)
+                status, received_at, sla_clock, sla_state, due_at, warn_at, department_id, departments, version)
             SELECT to_char(to_timestamp(received) AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-'
                        || lpad(nextval('letter_tracking_seq')::text, 7, '0'),
                    channel, NULLIF(channel_ref, ''), decode(NULLIF(digest, ''), 'hex'), category, title, body,
                    writer_name, phone, NULLIF(id_card, ''), NULLIF(address, ''), NULLIF(town, ''), consent,
                    citizen_key, decode(qch, 'hex'), status, to_timestamp(received), NULLIF(clock, '')::jsonb,
-                   sla_state, to_timestamp(NULLIF(due, 'NaN')), to_timestamp(NULLIF(warn, 'NaN'))
+                   sla_state, to_timestamp(NULLIF(due, 'NaN')), to_timestamp(NULLIF(warn, 'NaN')),
+                   NULLIF(dept, ''), CASE WHEN dept = '' THEN '{}'::text[] ELSE ARRAY[dept] END,
+                   CASE WHEN dept = '' THEN 1 ELSE 2 END
             FROM input ORDER BY ord
             ON CONFLICT (channel, channel_ref) WHERE channel_ref IS NOT NULL DO NOTHING
             RETURNING id, tracking_no, query_code_hash
         ), event AS (
+            -- The first event; and for a letter a routing rule matched, its `routed` event (version 2).
             INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
-            SELECT ins.id, 1, i.ev_kind, to_timestamp(i.ev_at), i.ev_actor, i.ev_public, i.ev_data::jsonb
-            FROM inserted ins JOIN input i ON decode(i.qch, 'hex') = ins.query_code_hash
+            SELECT e.* FROM (
+                SELECT ins.id, 1, i.ev_kind, to_timestamp(i.ev_at), i.ev_actor, i.ev_public, i.ev_data::jsonb
+                FROM inserted ins JOIN input i ON decode(i.qch, 'hex') = ins.query_code_hash
+                UNION ALL
+                SELECT ins.id, 2, 'routed', to_timestamp(i.ev_at), 'system:routing', true, i.routed_data::jsonb
+                FROM inserted ins JOIN input i ON decode(i.qch, 'hex') = ins.query_code_hash
+                WHERE i.dept <> ''
+            ) AS e(letter_id, version, kind, occurred_at, actor, public, data)
+            ORDER BY e.letter_id, e.version
         )
         SELECT id, tracking_no, encode(query_code_hash, 'hex') FROM inserted
         """
@@ -143,7 +154,7 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         func text(_ f: (NewLetter) -> String?) -> [String] { letters.map { f($0) ?? "" } }
         func time(_ f: (NewLetter) -> Date?) -> [Double] { letters.map { f($0)?.timeIntervalSince1970 ?? .nan } }
-        var b = PostgresBindings(capacity: 25)
+        var b = PostgresBindings(capacity: 27)
         b.append(text { $0.channel.rawValue })
         b.append(text { $0.channelRef })
         b.append(text { $0.intakeDigest })
@@ -169,6 +180,12 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
         b.append(text { $0.events[0].actor })
         b.append(letters.map { $0.events[0].kind.isPublic })
         b.append(text { $0.events[0].dataJSON })
+        b.append(text { $0.routedBy?.departmentID })
+        b.append(text { l in
+            l.routedBy.map { r in
+                MailboxJSON.object(["from": "received", "to": "assigned", "department_id": r.departmentID, "rule_id": "\(r.id)"])
+            }
+        })
         return b
     }
 

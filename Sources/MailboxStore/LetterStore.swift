@@ -14,6 +14,8 @@ public struct NewLetter: Sendable {
     public var receivedAt: Date
     public var status: LetterStatus = .received
     public var departmentID: String?
+    /// The routing rule that routed the letter at intake (status `assigned`, a `routed` event).
+    public var routedBy: RoutingRule?
     public var sla: SLAColumns
     /// Given for imported letters; generated (year + sequence) otherwise.
     public var trackingNo: String?
@@ -93,6 +95,22 @@ public struct LetterRecord: Sendable, Hashable {
     public var reply: String?
     public var imported: Bool
     public var version: Int
+    public var cohandlers: [String] = []
+    public var departments: [String] = []
+    public var supervised: Bool = false
+    public var mergedIntoTrackingNo: String?
+    public var pendingExtension: PendingExtension?
+
+    public var ownership: LetterOwnership {
+        LetterOwnership(ownerDepartmentID: departmentID, cohandlers: cohandlers, departments: departments)
+    }
+
+    /// What the life cycle decides on.
+    public var facts: LetterFacts {
+        let clock = sla.clockJSON.flatMap { try? MailboxJSON.decoder().decode(SLAClock.self, from: Data($0.utf8)) }
+        return LetterFacts(status: status, ownership: ownership, clock: clock, pendingExtension: pendingExtension,
+                           supervised: supervised, mergedIntoTrackingNo: mergedIntoTrackingNo)
+    }
 }
 
 public struct LetterEventRecord: Sendable, Hashable {
@@ -100,6 +118,7 @@ public struct LetterEventRecord: Sendable, Hashable {
     public var kind: String
     public var occurredAt: Date
     public var actor: String
+    public var actorRole: String?
     public var isPublic: Bool
     public var dataJSON: String
 }
@@ -120,7 +139,14 @@ public protocol LetterStore: Sendable {
     func events(letterID: Int64, publicOnly: Bool) async throws -> [LetterEventRecord]
     /// Stores all letters in one transaction, or none (StoreError.importRejected with line numbers).
     func importLetters(_ letters: [(line: Int, letter: NewLetter)]) async throws -> Int
-    /// Updates the SLA columns of an open letter and appends one event, checking the version.
-    func updateSLA(letterID: Int64, expectedVersion: Int, status: LetterStatus, sla: SLAColumns,
-                   closedAt: Date?, reply: String?, event: NewEvent) async throws -> LetterRecord
+    /// Writes a decided transition: the letter's new facts and SLA columns and one event, only if
+    /// the letter is still at `expectedVersion` (else StoreError.staleVersion).
+    func apply(_ transition: LetterTransition, letterID: Int64, expectedVersion: Int, sla: SLAColumns,
+               by who: StaffIdentity, at now: Date) async throws -> LetterRecord
+    /// One page of a work list, within `scope`.
+    func workList(_ query: WorkListQuery, scope: LetterScope) async throws -> WorkListPage
+    /// 个人信息查阅记录: records that `who` saw the letter's unmasked personal data.
+    func recordPersonalDataRead(by who: StaffIdentity, letterID: Int64, trackingNo: String, purpose: String) async throws
+    /// Ids of the departments letters may be routed to (active ones).
+    func activeDepartmentIDs() async throws -> Set<String>
 }

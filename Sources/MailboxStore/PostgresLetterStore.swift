@@ -22,8 +22,10 @@ public struct PostgresLetterStore: LetterStore {
         l.category, l.title, l.body, l.writer_name, l.phone, l.id_card, l.address, l.town, l.publish_consent,
         l.citizen_key, encode(l.query_code_hash, 'hex') AS query_code_hash, l.status, l.department_id,
         d.name AS department_name, l.received_at, l.sla_clock::text AS sla_clock, l.sla_state, l.due_at, l.warn_at,
-        l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version
+        l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version,
+        l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension
         """
+    static let from = "letters l LEFT JOIN departments d ON d.id = l.department_id LEFT JOIN letters m ON m.id = l.merged_into"
 
     public func ping(timeout: Duration) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -45,11 +47,14 @@ public struct PostgresLetterStore: LetterStore {
         let c = letter.content
         if let (id, trackingNo) = try await batcher.write(letter) {
             // Built from what was written, saving a read on the hot path.
-            return .created(LetterRecord(
+            var record = LetterRecord(
                 id: id, trackingNo: trackingNo, channel: letter.channel, channelRef: letter.channelRef,
                 intakeDigest: letter.intakeDigest, content: c, citizenKey: letter.citizenKey,
-                queryCodeHash: letter.queryCodeHash, status: letter.status, departmentID: nil, departmentName: nil,
-                receivedAt: letter.receivedAt, sla: letter.sla, closedAt: nil, reply: nil, imported: false, version: 1))
+                queryCodeHash: letter.queryCodeHash, status: letter.status, departmentID: letter.departmentID,
+                departmentName: nil, receivedAt: letter.receivedAt, sla: letter.sla, closedAt: nil, reply: nil,
+                imported: false, version: letter.events.count)
+            record.departments = letter.departmentID.map { [$0] } ?? []
+            return .created(record)
         }
         // Already delivered: the unique index decided, whichever delivery won the race.
         guard let ref = letter.channelRef,
@@ -64,7 +69,7 @@ public struct PostgresLetterStore: LetterStore {
 
     func fetch(channel: LetterChannel, channelRef: String) async throws -> LetterRecord? {
         let rows = try await client.query(
-            "SELECT \(unescaped: Self.columns) FROM letters l LEFT JOIN departments d ON d.id = l.department_id WHERE l.channel = \(channel.rawValue) AND l.channel_ref = \(channelRef)",
+            "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE l.channel = \(channel.rawValue) AND l.channel_ref = \(channelRef)",
             logger: logger)
         for try await row in rows { return try Self.decodeLetter(row) }
         return nil
@@ -72,7 +77,7 @@ public struct PostgresLetterStore: LetterStore {
 
     func fetch(where condition: String, _ value: some PostgresEncodable & Sendable) async throws -> LetterRecord? {
         let rows = try await client.query(
-            "SELECT \(unescaped: Self.columns) FROM letters l LEFT JOIN departments d ON d.id = l.department_id WHERE \(unescaped: condition)\(value)",
+            "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE \(unescaped: condition)\(value)",
             logger: logger)
         for try await row in rows { return try Self.decodeLetter(row) }
         return nil
@@ -90,7 +95,7 @@ public struct PostgresLetterStore: LetterStore {
             clockJSON: try v("sla_clock"), state: SLAColumns.State(rawValue: try v("sla_state")) ?? .running,
             dueAt: try v("due_at"), warnAt: try v("warn_at"),
             elapsedBusinessSeconds: try v("elapsed_business_seconds"), deadlineMet: try v("deadline_met"))
-        return LetterRecord(
+        var record = LetterRecord(
             id: try v("id"), trackingNo: try v("tracking_no"),
             channel: LetterChannel(rawValue: try v("channel"))!, channelRef: try v("channel_ref"),
             intakeDigest: try v("intake_digest"), content: content, citizenKey: try v("citizen_key"),
@@ -98,17 +103,25 @@ public struct PostgresLetterStore: LetterStore {
             departmentID: try v("department_id"), departmentName: try v("department_name"),
             receivedAt: try v("received_at"), sla: sla, closedAt: try v("closed_at"), reply: try v("reply"),
             imported: try v("imported"), version: Int(try v("version", Int32.self)))
+        record.cohandlers = try v("cohandlers")
+        record.departments = try v("departments")
+        record.supervised = try v("supervised")
+        record.mergedIntoTrackingNo = try v("merged_into")
+        record.pendingExtension = try v("pending_extension", String?.self)
+            .flatMap { try? MailboxJSON.decoder().decode(PendingExtension.self, from: Data($0.utf8)) }
+        return record
     }
 
     public func events(letterID: Int64, publicOnly: Bool) async throws -> [LetterEventRecord] {
         let rows = try await client.query(
             """
-            SELECT version, kind, occurred_at, actor, public, data::text FROM letter_events
+            SELECT version, kind, occurred_at, actor, actor_role, public, data::text FROM letter_events
             WHERE letter_id = \(letterID) AND (public OR NOT \(publicOnly)) ORDER BY version
             """, logger: logger)
         var result: [LetterEventRecord] = []
-        for try await (version, kind, at, actor, isPublic, data) in rows.decode((Int32, String, Date, String, Bool, String).self) {
-            result.append(LetterEventRecord(version: Int(version), kind: kind, occurredAt: at, actor: actor, isPublic: isPublic, dataJSON: data))
+        for try await (version, kind, at, actor, role, isPublic, data) in rows.decode((Int32, String, Date, String, String?, Bool, String).self) {
+            result.append(LetterEventRecord(version: Int(version), kind: kind, occurredAt: at, actor: actor, actorRole: role,
+                                            isPublic: isPublic, dataJSON: data))
         }
         return result
     }
@@ -190,7 +203,7 @@ public struct PostgresLetterStore: LetterStore {
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
                 status, department_id, received_at, sla_clock, sla_state, due_at, warn_at,
-                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version)
+                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments)
             VALUES (coalesce(\(letter.trackingNo), to_char(\(letter.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYY')
                         || '-' || lpad(nextval('letter_tracking_seq')::text, 7, '0')),
                     \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
@@ -199,7 +212,7 @@ public struct PostgresLetterStore: LetterStore {
                     decode(\(letter.queryCodeHash), 'hex'), \(letter.status.rawValue), \(letter.departmentID),
                     \(letter.receivedAt), \(s.clockJSON)::jsonb, \(s.state.rawValue), \(s.dueAt), \(s.warnAt),
                     \(s.elapsedBusinessSeconds), \(s.deadlineMet), \(letter.closedAt), \(letter.reply),
-                    \(letter.imported), \(Int32(letter.events.count)))
+                    \(letter.imported), \(Int32(letter.events.count)), \(letter.departmentID.map { [$0] } ?? []))
             RETURNING id
             """, logger: logger)
         var id: Int64 = 0
@@ -213,29 +226,39 @@ public struct PostgresLetterStore: LetterStore {
         }
     }
 
-    public func updateSLA(letterID: Int64, expectedVersion: Int, status: LetterStatus, sla: SLAColumns,
-                          closedAt: Date?, reply: String?, event: NewEvent) async throws -> LetterRecord {
+    public func apply(_ t: LetterTransition, letterID: Int64, expectedVersion: Int, sla: SLAColumns,
+                      by who: StaffIdentity, at now: Date) async throws -> LetterRecord {
+        let f = t.facts
+        let closedAt: Date? = f.status == .closed ? (f.clock?.closedAt ?? now) : nil
+        let pending = try f.pendingExtension.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
         do {
             try await client.withTransaction(logger: logger) { tx in
                 let rows = try await tx.query(
                     """
-                    UPDATE letters SET status = \(status.rawValue), sla_clock = \(sla.clockJSON)::jsonb,
-                        sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt), warn_at = \(sla.warnAt),
-                        elapsed_business_seconds = \(sla.elapsedBusinessSeconds), deadline_met = \(sla.deadlineMet),
-                        closed_at = \(closedAt), reply = \(reply), version = version + 1, updated_at = now()
+                    UPDATE letters SET status = \(f.status.rawValue), department_id = \(f.ownership.ownerDepartmentID),
+                        cohandlers = \(f.ownership.cohandlers), departments = \(f.ownership.departments),
+                        supervised = \(f.supervised), pending_extension = \(pending)::jsonb,
+                        merged_into = (SELECT id FROM letters WHERE tracking_no = \(f.mergedIntoTrackingNo)),
+                        sla_clock = \(sla.clockJSON)::jsonb, sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt),
+                        warn_at = \(sla.warnAt), elapsed_business_seconds = \(sla.elapsedBusinessSeconds),
+                        deadline_met = \(sla.deadlineMet), closed_at = \(closedAt), reply = coalesce(\(t.reply), reply),
+                        version = version + 1, updated_at = now()
                     WHERE id = \(letterID) AND version = \(Int32(expectedVersion))
                     RETURNING version
                     """, logger: logger)
                 var newVersion: Int32?
                 for try await v in rows.decode(Int32.self) { newVersion = v }
                 guard let newVersion else {
-                    throw StoreError.invalidTransition("the letter changed meanwhile (version \(expectedVersion) is stale); reload and retry")
+                    var current = 0
+                    for try await v in try await tx.query("SELECT version FROM letters WHERE id = \(letterID)", logger: logger)
+                        .decode(Int32.self) { current = Int(v) }
+                    throw StoreError.staleVersion(current: current)
                 }
                 try await tx.query(
                     """
-                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public, data)
-                    VALUES (\(letterID), \(newVersion), \(event.kind.rawValue), \(event.occurredAt), \(event.actor),
-                            \(event.kind.isPublic), \(event.dataJSON)::jsonb)
+                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, actor_role, public, data)
+                    VALUES (\(letterID), \(newVersion), \(t.event.rawValue), \(now), \(who.actor), \(who.role.rawValue),
+                            \(t.event.isPublic), \(MailboxJSON.object(t.data))::jsonb)
                     """, logger: logger)
             }
         } catch {
@@ -243,5 +266,26 @@ public struct PostgresLetterStore: LetterStore {
         }
         guard let record = try await fetch(where: "l.id = ", letterID) else { throw StoreError.notFound }
         return record
+    }
+
+    public func workList(_ query: WorkListQuery, scope: LetterScope) async throws -> WorkListPage {
+        let sql = WorkListSQL(query, scope: scope)
+        return try await WorkListSQL.decode(try await client.query(sql.query, logger: logger), query: query)
+    }
+
+    public func recordPersonalDataRead(by who: StaffIdentity, letterID: Int64, trackingNo: String, purpose: String) async throws {
+        try await client.query(
+            """
+            INSERT INTO personal_data_reads (user_id, username, role, letter_id, tracking_no, purpose)
+            VALUES (\(who.userID), \(who.username), \(who.role.rawValue), \(letterID), \(trackingNo), \(purpose))
+            """, logger: logger)
+    }
+
+    public func activeDepartmentIDs() async throws -> Set<String> {
+        var ids = Set<String>()
+        for try await id in try await client.query("SELECT id FROM departments WHERE active", logger: logger).decode(String.self) {
+            ids.insert(id)
+        }
+        return ids
     }
 }

@@ -11,6 +11,12 @@ public enum StoreError: Error, Sendable, Equatable {
     case invalidTransition(String)
     /// The calendar does not cover the dates an operation needs.
     case calendarIncomplete(String)
+    /// The letter changed since the version the caller read (HTTP 412).
+    case staleVersion(current: Int)
+    /// A unique name is taken, or the change contradicts stored data (HTTP 409).
+    case conflict(String)
+    /// A field names something that does not exist (HTTP 422).
+    case unknownReference(field: String, message: String)
 
     /// The server's message for a PostgreSQL error, unwrapping transaction wrappers;
     /// `String(reflecting:)` for anything else (PSQLError's description is redacted).

@@ -7,7 +7,7 @@ import MailboxCore
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self])
+        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self])
 }
 
 struct SLA: ParsableCommand {

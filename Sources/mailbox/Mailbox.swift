@@ -16,7 +16,7 @@ struct MailboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailbox",
         abstract: "District Mailbox (区长信箱) case-management backend.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self])
 }
 
 /// Options shared by every command that talks to the database (docs/configuration.md).
@@ -139,16 +139,19 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
         let letters = PostgresLetterStore(client: client, logger: logger)
         let calendars = CalendarStore(client: client, logger: logger)
+        let staff = PostgresStaffStore(client: client, logger: logger)
         let cache = CalendarCache(.init(calendar: nil, version: -1, policies: [], years: []))
         let openAPI = try? String(contentsOf: URL(fileURLWithPath: env["MAILBOX_OPENAPI"] ?? "docs/openapi.yaml"), encoding: .utf8)
         let secret = env["MAILBOX_APP_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         if secret == nil { logger.warning("MAILBOX_APP_WEBHOOK_SECRET is unset: the app webhook answers 503") }
+        if env["MAILBOX_ADMIN_TOKEN"] != nil {
+            logger.warning("MAILBOX_ADMIN_TOKEN is no longer used: staff sign in with accounts (mailbox user add)")
+        }
         let config = APIConfiguration(
             webhookSecret: secret,
             webhookWindowSeconds: Int(env["MAILBOX_WEBHOOK_WINDOW_SECONDS"] ?? "") ?? 300,
-            adminToken: env["MAILBOX_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-            openAPIDocument: openAPI)
-        let mailbox = Mailbox(letters: letters, calendars: calendars, cache: cache, config: config)
+            openAPIDocument: openAPI, auth: authSettings(env))
+        let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff, cache: cache, config: config)
         let router = buildRouter(mailbox: mailbox, metrics: { registry.emitToString() })
         let listenHost = host ?? env["HOST"] ?? "127.0.0.1"
         let listenPort = port ?? Int(env["PORT"] ?? "") ?? 8080
@@ -166,6 +169,7 @@ struct Serve: AsyncParsableCommand {
             if migrateFirst { try await migrator.migrate(client: client, logger: logger) }
             if loadDemo { try await loadDemoData(client: client, sqlURL: sqlURL, logger: logger) }
             try await mailbox.reloadCalendar()
+            try await mailbox.refreshRoutingIfStale()
             logger.notice("serving", metadata: [
                 "address": "\(listenHost):\(listenPort)", "database": "\(url)",
                 "calendar_years": "\(cache.current.years)",
@@ -173,6 +177,16 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
     }
+}
+
+/// Sign-in settings from the environment (docs/configuration.md).
+func authSettings(_ env: [String: String]) -> AuthSettings {
+    var a = AuthSettings()
+    if let h = Double(env["MAILBOX_SESSION_HOURS"] ?? ""), h > 0 { a.sessionLifetime = .seconds(h * 3600) }
+    if let c = UInt8(env["MAILBOX_BCRYPT_COST"] ?? ""), (4...31).contains(c) { a.bcryptCost = c }
+    if let n = Int(env["MAILBOX_LOGIN_MAX_FAILURES"] ?? ""), n > 0 { a.maxFailuresPerUser = n }
+    if let n = Int(env["MAILBOX_LOGIN_MAX_FAILURES_PER_ADDRESS"] ?? ""), n > 0 { a.maxFailuresPerAddress = n }
+    return a
 }
 
 /// sql/demo/departments.sql (idempotent).
@@ -191,9 +205,10 @@ func sanitize(_ s: String) -> String {
     String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
 }
 
-/// Reloads the cached calendar when another instance changed it (checks the version every 30 s).
-struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository>: Service {
-    let mailbox: Mailbox<Letters, Calendars>
+/// Reloads the cached calendar and routing rules when another instance changed them (checks
+/// their versions every 30 s).
+struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>: Service {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
     let logger: Logger
 
     func run() async throws {
@@ -202,8 +217,9 @@ struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository>: S
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             do {
                 try await mailbox.refreshCalendarIfStale()
+                try await mailbox.refreshRoutingIfStale()
             } catch {
-                logger.warning("calendar refresh failed", metadata: ["error": "\(StoreError.describe(error))"])
+                logger.warning("calendar or routing refresh failed", metadata: ["error": "\(StoreError.describe(error))"])
             }
         }
     }
@@ -251,6 +267,7 @@ struct ImportLetters: AsyncParsableCommand {
             let count = try await db.withClient(logger: logger) { client in
                 let calendars = CalendarStore(client: client, logger: logger)
                 let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
+                                      staff: PostgresStaffStore(client: client, logger: logger),
                                       cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
                 return try await LetterImporter(mailbox: mailbox).importJSONLines(text)
             }

@@ -33,7 +33,7 @@ struct IntakeTests {
         try await TestApp.run { app, http in
             let anonymous = try await http.postLetter(letterJSON(["channel": "staff"]))
             #expect(anonymous.status == .unauthorized)
-            let staff = try await http.staff("/v1/letters", method: .post, body: letterJSON(["channel": "staff"]))
+            let staff = try await http.staff("/v1/letters", method: .post, body: letterJSON(["channel": "staff"]), token: TestApp.dispatcherToken)
             #expect(staff.status == .created)
             #expect(decodeObject(staff.body)["channel"] as? String == "staff")
             let viaPortal = try await http.postLetter(letterJSON(["channel": "app"]))
@@ -162,7 +162,7 @@ struct IntakeTests {
             case .staleTimestamp:
                 response = try await http.deliver(body, timestamp: Date().addingTimeInterval(-301))
             case .futureTimestamp:
-                response = try await http.deliver(body, timestamp: Date().addingTimeInterval(301))
+                response = try await http.deliver(body, timestamp: Date().addingTimeInterval(360))
             case .tamperedBody:
                 let ts = String(Int(Date().timeIntervalSince1970))
                 let signature = WebhookVerifier.sign(secret: TestApp.webhookSecret, timestamp: ts, body: Data(buffer: body))
@@ -191,7 +191,7 @@ struct IntakeTests {
 
     @Test("Without a configured secret the webhook is unavailable, not open")
     func webhookWithoutSecret() async throws {
-        try await TestApp.run(config: APIConfiguration(webhookSecret: nil)) { app, http in
+        try await TestApp.run(config: APIConfiguration(webhookSecret: nil, auth: TestApp.auth)) { app, http in
             let r = try await http.deliver(jsonBuffer(letterJSON(["app_letter_id": "x1"])))
             #expect(r.status == .serviceUnavailable)
             #expect(try await app.count("letters") == 0)

@@ -114,18 +114,28 @@ struct SLAIntegrationTests {
             // Fails (rather than skipping) once "now" leaves the loaded years: load the next notice.
             try #require(received.sla.state != .calendarIncomplete,
                          "the calendar does not cover today's deadlines: run mailbox calendar import for the next year")
+            let disp = TestApp.dispatcherToken
+            let handler = try await app.session(.handler, department: "housing")
+            let lead = try await app.session(.lead, department: "housing")
+            #expect(try await http.act(tracking, "accept", token: disp).status == .ok)
+            #expect(try await http.act(tracking, "route", ["department_id": "housing"], token: disp).status == .ok)
+            #expect(try await http.act(tracking, "sign", token: handler).status == .ok)
+            #expect(try await http.act(tracking, "start", token: handler).status == .ok)
 
-            let paused = try await http.staff("/v1/letters/\(tracking)/sla/pause", method: .post, body: ["reason": "请补充房屋产权证明"])
+            let paused = try await http.act(tracking, "pause", ["reason": "请补充房屋产权证明"], token: handler)
             #expect(paused.status == .ok, "\(String(buffer: paused.body))")
             #expect(decodeObject(paused.body)["status"] as? String == "awaiting_citizen")
             #expect(decodeObject(paused.body)["sla_state"] as? String == "paused")
-            #expect(try await http.staff("/v1/letters/\(tracking)/sla/pause", method: .post, body: ["reason": "again"]).status == .conflict)
+            #expect(try await http.act(tracking, "pause", ["reason": "again"], token: handler).status == .conflict)
 
-            let resumed = try await http.staff("/v1/letters/\(tracking)/sla/resume", method: .post, body: [:] as [String: String])
-            #expect(resumed.status == .ok)
-            let extended = try await http.staff("/v1/letters/\(tracking)/sla/extend", method: .post,
-                                                body: ["working_days": 2, "reason": "需多部门会商"] as [String: Any])
-            #expect(extended.status == .ok)
+            #expect(try await http.act(tracking, "resume", token: handler).status == .ok)
+            let requested = try await http.act(tracking, "request-extension", ["working_days": 2, "reason": "需多部门会商"], token: handler)
+            #expect(requested.status == .ok)
+            // Only the final approval moves the deadline: the lead's forwards it to the centre.
+            #expect(try await http.act(tracking, "approve-extension", token: lead).status == .ok)
+            let endorsed = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            #expect(endorsed.sla.dueAt == received.sla.dueAt && endorsed.pendingExtension?.stage == .dispatcher)
+            #expect(try await http.act(tracking, "approve-extension", token: disp).status == .ok)
             let afterExtension = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
             let calendar = try #require(app.mailbox.cache.current.calendar)
             let clock = try MailboxJSON.decoder().decode(SLAClock.self, from: Data(afterExtension.sla.clockJSON!.utf8))
@@ -133,22 +143,23 @@ struct SLAIntegrationTests {
             let expected = try clock.evaluate(on: calendar, now: Date())
             #expect(abs(afterExtension.sla.dueAt!.timeIntervalSince(expected.dueAt)) < 0.001)
             #expect(afterExtension.sla.dueAt! > received.sla.dueAt!)
+            #expect(afterExtension.pendingExtension == nil)
 
-            let badExtension = try await http.staff("/v1/letters/\(tracking)/sla/extend", method: .post,
-                                                    body: ["working_days": 0, "reason": "x"] as [String: Any])
+            let badExtension = try await http.act(tracking, "request-extension", ["working_days": 0, "reason": "x"], token: handler)
             #expect(badExtension.status == .unprocessableContent)
 
-            let closed = try await http.staff("/v1/letters/\(tracking)/close", method: .post, body: ["reply": "已督促物业整改"])
+            let closed = try await http.act(tracking, "close", ["reply": "已督促物业整改"], token: handler)
             #expect(closed.status == .ok)
             let final = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
             #expect(final.status == .closed && final.sla.state == .stopped && final.reply == "已督促物业整改")
             #expect(final.sla.deadlineMet == true)
             #expect(final.sla.elapsedBusinessSeconds != nil && final.sla.elapsedBusinessSeconds! >= 0)
             let kinds = try await app.mailbox.letters.events(letterID: final.id, publicOnly: false).map(\.kind)
-            #expect(kinds == ["received", "sla_paused", "sla_resumed", "sla_extended", "closed"])
-            #expect(try await http.staff("/v1/letters/\(tracking)/sla/resume", method: .post, body: [:] as [String: String]).status == .conflict)
+            #expect(kinds == ["received", "accepted", "routed", "signed", "started", "sla_paused", "sla_resumed",
+                              "extension_requested", "extension_endorsed", "sla_extended", "closed"])
+            #expect(try await http.act(tracking, "resume", token: handler).status == .conflict)
 
-            let explain = try await http.staff("/v1/letters/\(tracking)/sla")
+            let explain = try await http.staff("/v1/letters/\(tracking)/sla", token: handler)
             #expect(explain.status == .ok)
             let explanation = decodeObject(explain.body)["explanation"] as? [String: Any] ?? [:]
             #expect((explanation["lines_zh"] as? [String])?.isEmpty == false)
@@ -182,7 +193,7 @@ struct SLAIntegrationTests {
             let tracking = try #require(decodeObject(try await http.postLetter(letterJSON(["category": "report"])).body)["tracking_no"] as? String)
             let before = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
             #expect(before.sla.state == .calendarIncomplete && before.sla.dueAt == nil)
-            let explain = decodeObject(try await http.staff("/v1/letters/\(tracking)/sla").body)["explanation"] as? [String: Any]
+            let explain = decodeObject(try await http.staff("/v1/letters/\(tracking)/sla", token: TestApp.dispatcherToken).body)["explanation"] as? [String: Any]
             #expect(explain?["calendar_incomplete"] as? Bool == true)
 
             var notice = "source 2027 test notice\nyear 2027\n2027-01-01 holiday 元旦\n"

@@ -91,24 +91,46 @@ struct TestSetupError: Error, CustomStringConvertible {
 /// The service wired as in production (PostgreSQL stores), driven through its router.
 struct TestApp {
     static let webhookSecret = "test-webhook-secret"
+    /// Sessions every test app starts with: an admin and a dispatcher of the mailbox centre.
     static let adminToken = "test-admin-token"
+    static let dispatcherToken = "test-dispatcher-token"
+    /// bcrypt's lowest cost keeps the tests quick; production uses MAILBOX_BCRYPT_COST (12).
+    static let auth = AuthSettings(bcryptCost: 4)
 
     let db: PostgresClient
-    let mailbox: Mailbox<PostgresLetterStore, CalendarStore>
+    let mailbox: Mailbox<PostgresLetterStore, CalendarStore, PostgresStaffStore>
+    let staffEndpoints: [StaffEndpoint]
 
     static func run(
-        config: APIConfiguration = APIConfiguration(webhookSecret: webhookSecret, adminToken: adminToken, openAPIDocument: "openapi: 3.1.0\n"),
+        config: APIConfiguration = APIConfiguration(webhookSecret: webhookSecret, openAPIDocument: "openapi: 3.1.0\n", auth: auth),
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { client, _ in
             let calendars = CalendarStore(client: client, logger: logger)
             let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
+                                  staff: PostgresStaffStore(client: client, logger: logger),
                                   cache: CalendarCache(try await calendars.snapshot()), config: config)
-            let app = Application(router: buildRouter(mailbox: mailbox, metrics: { "# metrics\n" }), logger: logger)
-            let testApp = TestApp(db: client, mailbox: mailbox)
+            let (router, endpoints) = buildRouterAndEndpoints(mailbox: mailbox, metrics: { "# metrics\n" })
+            let app = Application(router: router, logger: logger)
+            let testApp = TestApp(db: client, mailbox: mailbox, staffEndpoints: endpoints)
+            _ = try await testApp.session(.admin, username: "admin", token: adminToken)
+            _ = try await testApp.session(.dispatcher, username: "disp", token: dispatcherToken)
             try await app.test(.router) { http in try await body(testApp, http) }
         }
+    }
+
+    /// Creates an account (password "correct horse battery") and a live session with `token`.
+    @discardableResult
+    func session(_ role: StaffRole, department: String? = nil, username: String? = nil, token: String? = nil) async throws -> String {
+        let name = username ?? "\(role.rawValue)-\(department ?? "x")-\(UInt32.random(in: 0...UInt32.max))"
+        let hash = try await StaffCredentials.hash("correct horse battery", cost: 4)
+        let account = try await mailbox.staff.createAccount(username: name, displayName: nil, role: role, departmentID: department,
+                                                            passwordHash: hash, actor: "test")
+        let t = token ?? StaffCredentials.newToken()
+        try await mailbox.staff.createSession(userID: account.id, tokenHash: StaffCredentials.tokenHash(t),
+                                              expiresAt: Date().addingTimeInterval(3600))
+        return t
     }
 
     func count(_ table: String) async throws -> Int {
@@ -159,9 +181,18 @@ extension TestClientProtocol {
         try await execute(uri: "/v1/letters", method: .post, headers: [.contentType: "application/json"], body: jsonBuffer(object))
     }
 
-    func staff(_ uri: String, method: HTTPRequest.Method = .get, body: Any? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: method,
-                          headers: [.authorization: "Bearer \(TestApp.adminToken)", .contentType: "application/json"],
-                          body: body.map(jsonBuffer))
+    /// A staff request: the admin's session unless `token` says otherwise; `ifMatch` is the version read.
+    func staff(_ uri: String, method: HTTPRequest.Method = .get, body: Any? = nil, token: String = TestApp.adminToken,
+               ifMatch: Int? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        if let ifMatch { headers[.ifMatch] = "\"\(ifMatch)\"" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map(jsonBuffer))
+    }
+
+    /// Reads a letter (as `token`) and takes an action with its version as If-Match.
+    func act(_ tracking: String, _ action: String, _ body: [String: Any] = [:], token: String) async throws -> TestResponse {
+        let current = try await staff("/v1/letters/\(tracking)", token: token)
+        let version = (decodeObject(current.body)["version"] as? Int) ?? 0
+        return try await staff("/v1/letters/\(tracking)/\(action)", method: .post, body: body, token: token, ifMatch: version)
     }
 }

@@ -1,0 +1,327 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MailboxAPI
+import MailboxCore
+import MailboxStore
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// The staff workflow against real PostgreSQL: roles, scoping, masking, access records, the life
+/// cycle, concurrency, routing rules and work lists.
+@Suite("Staff workflow")
+struct WorkflowIntegrationTests {
+    static let disp = TestApp.dispatcherToken
+
+    static func newLetter(_ http: any TestClientProtocol, _ overrides: [String: Any?] = [:]) async throws -> String {
+        let r = try await http.postLetter(letterJSON(overrides))
+        #expect(r.status == .created, "\(String(buffer: r.body))")
+        return try #require(decodeObject(r.body)["tracking_no"] as? String)
+    }
+
+    /// A letter accepted and routed to `department` (co-handled by `cohandlers`).
+    static func routedLetter(_ http: any TestClientProtocol, to department: String, cohandlers: [String] = [],
+                             _ overrides: [String: Any?] = [:]) async throws -> String {
+        let t = try await newLetter(http, overrides)
+        #expect(try await http.act(t, "accept", token: disp).status == .ok)
+        let r = try await http.act(t, "route", ["department_id": department, "cohandlers": cohandlers], token: disp)
+        #expect(r.status == .ok, "\(String(buffer: r.body))")
+        return t
+    }
+
+    @Test("Endpoint × role: anonymous 401, roles without the right 403, roles with it get past the rule")
+    func endpointRoleTable() async throws {
+        try await TestApp.run { app, http in
+            var tokens: [StaffRole: String] = [.admin: TestApp.adminToken, .dispatcher: Self.disp]
+            tokens[.handler] = try await app.session(.handler, department: "housing")
+            tokens[.lead] = try await app.session(.lead, department: "housing")
+            tokens[.auditor] = try await app.session(.auditor)
+            #expect(app.staffEndpoints.count >= 30)
+            for e in app.staffEndpoints {
+                let uri = e.path.replacingOccurrences(of: ":tracking", with: "2099-0000000")
+                    .replacingOccurrences(of: ":username", with: "nobody").replacingOccurrences(of: ":id", with: "999999")
+                    .replacingOccurrences(of: ":date", with: "2031-01-01")
+                let anonymous = try await http.execute(uri: uri, method: e.method, headers: [.contentType: "application/json"],
+                                                       body: ByteBuffer(string: "{}"))
+                #expect(anonymous.status == .unauthorized, "\(e.method) \(e.path) anonymous")
+                for role in StaffRole.allCases {
+                    let r = try await http.staff(uri, method: e.method, body: [:] as [String: String], token: tokens[role]!, ifMatch: 1)
+                    if e.permission.isGranted(to: role) {
+                        #expect(r.status != .unauthorized && r.status != .forbidden,
+                                "\(e.method) \(e.path) as \(role): \(r.status) \(String(buffer: r.body))")
+                    } else {
+                        #expect(r.status == .forbidden, "\(e.method) \(e.path) as \(role): \(r.status)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("Handlers see only their departments' letters: others answer 404 like missing ones; masking and access records")
+    func scopingMaskingAndAccessRecords() async throws {
+        try await TestApp.run { app, http in
+            let t = try await Self.routedLetter(http, to: "housing", cohandlers: ["water"],
+                                                ["writer_name": "张三", "phone": "13812341234", "id_card": "110228199001011232"])
+            let owner = try await app.session(.handler, department: "housing", username: "owner-h")
+            let cohandler = try await app.session(.handler, department: "water", username: "co-h")
+            let stranger = try await app.session(.lead, department: "education", username: "other-l")
+            let auditor = try await app.session(.auditor, username: "aud")
+
+            let full = decodeObject(try await http.staff("/v1/letters/\(t)", token: owner).body)
+            #expect(full["writer_name"] as? String == "张三" && full["phone"] as? String == "13812341234")
+            #expect(full["personal_data"] as? String == "full")
+            for token in [cohandler, auditor] {
+                let masked = decodeObject(try await http.staff("/v1/letters/\(t)", token: token).body)
+                #expect(masked["writer_name"] as? String == "张*")
+                #expect(masked["phone"] as? String == "138****1234")
+                #expect(masked["id_card"] as? String == "110228********1232")
+                #expect(masked["personal_data"] as? String == "masked")
+            }
+            let hidden = try await http.staff("/v1/letters/\(t)", token: stranger)
+            let missing = try await http.staff("/v1/letters/2099-0000000", token: stranger)
+            #expect(hidden.status == .notFound && missing.status == .notFound)
+            #expect(String(buffer: hidden.body).replacingOccurrences(of: t, with: "X")
+                        == String(buffer: missing.body).replacingOccurrences(of: "2099-0000000", with: "X"))
+            #expect(try await http.staff("/v1/letters/\(t)/sla", token: stranger).status == .notFound)
+            #expect(try await http.staff("/v1/letters/\(t)/sign", method: .post, token: stranger, ifMatch: 3).status == .notFound)
+
+            // Lists are scoped by the same rule.
+            func listed(_ token: String) async throws -> [String] {
+                let items = decodeObject(try await http.staff("/v1/letters?limit=200", token: token).body)["items"] as? [[String: Any]] ?? []
+                return items.compactMap { $0["tracking_no"] as? String }
+            }
+            #expect(try await listed(owner).contains(t))
+            #expect(try await listed(cohandler).contains(t))
+            #expect(try await listed(stranger).isEmpty)
+            #expect(try await listed(auditor).contains(t))
+            #expect(try await http.staff("/v1/letters", token: TestApp.adminToken).status == .forbidden)
+
+            // Unmasked reads are recorded (the dispatcher's route responses and the owner's view); masked ones are not.
+            let reads = decodeObject(try await http.staff("/v1/audit/personal-data-reads?letter=\(t)", token: auditor).body)
+            let who = Set((reads["items"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String })
+            #expect(who == ["disp", "owner-h"])
+            #expect(try await http.staff("/v1/audit/personal-data-reads", token: owner).status == .forbidden)
+        }
+    }
+
+    @Test("Illegal transitions answer 409 naming the allowed actions; reject needs a reason and is final")
+    func illegalTransitions() async throws {
+        try await TestApp.run { app, http in
+            let t = try await Self.newLetter(http)
+            let r = try await http.act(t, "route", ["department_id": "housing"], token: Self.disp)
+            #expect(r.status == .conflict)
+            let allowed = decodeObject(r.body)["allowed_actions"] as? [String]
+            #expect(allowed == ["accept", "reject", "supervise", "merge"])
+            #expect(try await http.act(t, "start", token: Self.disp).status == .forbidden)
+            #expect(try await http.act(t, "reject", ["reason": ""], token: Self.disp).status == .unprocessableContent)
+            #expect(try await http.act(t, "reject", ["reason": "反映问题不属于本区受理范围"], token: Self.disp).status == .ok)
+            let again = try await http.act(t, "accept", token: Self.disp)
+            #expect(again.status == .conflict && (decodeObject(again.body)["allowed_actions"] as? [String]) == [])
+            let stored = try #require(try await app.mailbox.letters.letter(trackingNo: t))
+            #expect(stored.status == .rejected && stored.sla.state == .stopped)
+        }
+    }
+
+    @Test("Return sends a letter back to triage; transfer moves it; merge closes a duplicate pointing to the kept letter")
+    func returnTransferMerge() async throws {
+        try await TestApp.run { app, http in
+            let handler = try await app.session(.handler, department: "housing")
+            let t = try await Self.routedLetter(http, to: "housing")
+            #expect(try await http.act(t, "sign", token: handler).status == .ok)
+            #expect(try await http.act(t, "return", ["reason": "非本单位职责"], token: handler).status == .ok)
+            let returned = try #require(try await app.mailbox.letters.letter(trackingNo: t))
+            #expect(returned.status == .accepted && returned.departmentID == nil)
+            // The former owner still finds it, masked; the centre can route it again.
+            #expect(decodeObject(try await http.staff("/v1/letters/\(t)", token: handler).body)["personal_data"] as? String == "masked")
+            #expect(try await http.act(t, "route", ["department_id": "water"], token: Self.disp).status == .ok)
+            #expect(try await http.act(t, "transfer", ["department_id": "education"], token: Self.disp).status == .unprocessableContent)
+            #expect(try await http.act(t, "transfer", ["department_id": "education", "reason": "属教委职责"], token: Self.disp).status == .ok)
+            let moved = try #require(try await app.mailbox.letters.letter(trackingNo: t))
+            #expect(moved.departmentID == "education" && Set(moved.departments) == ["housing", "water", "education"])
+
+            let duplicate = try await Self.newLetter(http)
+            #expect(try await http.act(duplicate, "merge", ["into": duplicate], token: Self.disp).status == .unprocessableContent)
+            let merged = try await http.act(duplicate, "merge", ["into": t], token: Self.disp)
+            #expect(merged.status == .ok)
+            #expect(decodeObject(merged.body)["status"] as? String == "merged" && decodeObject(merged.body)["merged_into"] as? String == t)
+            let kinds = try await app.mailbox.letters.events(letterID: moved.id, publicOnly: false).map(\.kind)
+            #expect(kinds == ["received", "accepted", "routed", "signed", "returned", "routed", "transferred"])
+            let events = try await app.mailbox.letters.events(letterID: moved.id, publicOnly: false)
+            #expect(events[4].actorRole == "handler" && events[4].dataJSON.contains("非本单位职责"))
+        }
+    }
+
+    @Test("Two staff acting at once: one succeeds, the other gets 412; no lost update, one owner; If-Match is required")
+    func concurrentUpdates() async throws {
+        try await TestApp.run { app, http in
+            let t = try await Self.newLetter(http)
+            #expect(try await http.act(t, "accept", token: Self.disp).status == .ok)
+            let second = try await app.session(.dispatcher, username: "disp2")
+            let version = try #require(decodeObject(try await http.staff("/v1/letters/\(t)", token: Self.disp).body)["version"] as? Int)
+            let noMatch = try await http.staff("/v1/letters/\(t)/supervise", method: .post, body: ["note": "x"], token: Self.disp)
+            #expect(noMatch.status == .preconditionRequired)
+            async let a = http.staff("/v1/letters/\(t)/route", method: .post, body: ["department_id": "housing"], token: Self.disp, ifMatch: version)
+            async let b = http.staff("/v1/letters/\(t)/route", method: .post, body: ["department_id": "water"], token: second, ifMatch: version)
+            let statuses = [try await a.status, try await b.status].map(\.code).sorted()
+            #expect(statuses == [200, 412])
+            let letter = try #require(try await app.mailbox.letters.letter(trackingNo: t))
+            #expect(letter.version == version + 1 && letter.departments.count == 1)
+            let stale = try await http.staff("/v1/letters/\(t)/supervise", method: .post, body: ["note": "请加快"], token: Self.disp, ifMatch: version)
+            #expect(stale.status == .preconditionFailed && stale.headers[.eTag] == "\"\(version + 1)\"")
+            let shown = try await http.staff("/v1/letters/\(t)", token: Self.disp)
+            #expect(shown.headers[.eTag] == "\"\(version + 1)\"")
+        }
+    }
+
+    @Test("Routing rules are audited, route matching letters at intake, and leave others in triage")
+    func routingRules() async throws {
+        try await TestApp.run { app, http in
+            let bad = try await http.staff("/v1/routing-rules", method: .post, body: ["priority": 10, "department_id": "housing"] as [String: Any])
+            #expect(bad.status == .unprocessableContent)
+            let created = try await http.staff("/v1/routing-rules", method: .post,
+                                               body: ["priority": 10, "keywords": ["供暖", "暖气"], "department_id": "housing"] as [String: Any])
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let routed = try await Self.newLetter(http, ["title": "暖气不热", "body": "家里暖气温度只有十五度"])
+            let letter = try #require(try await app.mailbox.letters.letter(trackingNo: routed))
+            #expect(letter.status == .assigned && letter.departmentID == "housing" && letter.version == 2)
+            let kinds = try await app.mailbox.letters.events(letterID: letter.id, publicOnly: false).map(\.kind)
+            #expect(kinds == ["received", "routed"])
+            let triage = try await Self.newLetter(http, ["title": "道路破损", "body": "村口道路坑洼"])
+            #expect(try await app.mailbox.letters.letter(trackingNo: triage)?.status == .received)
+            let queue = decodeObject(try await http.staff("/v1/letters?status=received", token: Self.disp).body)["items"] as? [[String: Any]]
+            #expect(queue?.compactMap { $0["tracking_no"] as? String } == [triage])
+            let id = try #require(decodeObject(created.body)["id"] as? Int)
+            #expect(try await http.staff("/v1/routing-rules/\(id)", method: .delete).status == .noContent)
+            let changes = decodeObject(try await http.staff("/v1/audit/admin-changes", token: try await app.session(.auditor)).body)
+            let actions = (changes["items"] as? [[String: Any]] ?? []).filter { $0["entity"] as? String == "routing_rule" }.compactMap { $0["action"] as? String }
+            #expect(actions == ["delete", "create"])
+        }
+    }
+
+    @Test("Batch routing reports each letter")
+    func batchRoute() async throws {
+        try await TestApp.run { app, http in
+            let a = try await Self.newLetter(http)
+            let b = try await Self.newLetter(http)
+            #expect(try await http.act(a, "accept", token: Self.disp).status == .ok)
+            let r = try await http.staff("/v1/letters/batch-route", method: .post, body: ["items": [
+                ["tracking_no": a, "version": 2, "department_id": "housing"],
+                ["tracking_no": b, "version": 1, "department_id": "housing"],
+            ]], token: Self.disp)
+            #expect(r.status == .ok)
+            let results = decodeObject(r.body)["results"] as? [[String: Any]] ?? []
+            #expect(results.map { $0["status"] as? Int } == [200, 409])
+            #expect(try await app.mailbox.letters.letter(trackingNo: a)?.departmentID == "housing")
+        }
+    }
+
+    @Test("Sign-in: tokens work until logout; same 401 for unknown users and wrong passwords; throttled with 429")
+    func signIn() async throws {
+        try await TestApp.run { app, http in
+            _ = try await app.session(.handler, department: "housing", username: "li.na")
+            func login(_ user: String, _ password: String) async throws -> TestResponse {
+                try await http.execute(uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                       body: jsonBuffer(["username": user, "password": password]))
+            }
+            let ok = try await login("li.na", "correct horse battery")
+            #expect(ok.status == .ok)
+            let token = try #require(decodeObject(ok.body)["token"] as? String)
+            #expect(decodeObject(ok.body)["role"] as? String == "handler" && decodeObject(ok.body)["department_id"] as? String == "housing")
+            #expect(try await http.staff("/v1/auth/me", token: token).status == .ok)
+            #expect(try await http.staff("/v1/auth/logout", method: .post, token: token).status == .noContent)
+            #expect(try await http.staff("/v1/letters", token: token).status == .unauthorized)
+
+            let wrong = try await login("li.na", "wrong password!")
+            let unknown = try await login("nobody", "wrong password!")
+            #expect(wrong.status == .unauthorized && unknown.status == .unauthorized)
+            #expect(String(buffer: wrong.body) == String(buffer: unknown.body))
+            for _ in 0..<4 { _ = try await login("li.na", "wrong password!") }
+            let throttled = try await login("li.na", "correct horse battery")
+            #expect(throttled.status == .tooManyRequests)
+            #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
+
+            // A disabled account cannot sign in and its sessions stop working.
+            let other = try await app.session(.dispatcher, username: "wang.wu")
+            #expect(try await http.staff("/v1/users/wang.wu", method: .patch, body: ["disabled": true]).status == .ok)
+            #expect(try await http.staff("/v1/letters", token: other).status == .unauthorized)
+            #expect(try await login("wang.wu", "correct horse battery").status == .unauthorized)
+        }
+    }
+
+    @Test("Admins manage departments (with parents) and accounts; every change is audited")
+    func directory() async throws {
+        try await TestApp.run { app, http in
+            let d = try await http.staff("/v1/departments", method: .post,
+                                         body: ["id": "gulou-community", "name": "鼓楼街道某社区", "kind": "town", "parent_id": "gulou"])
+            #expect(d.status == .created, "\(String(buffer: d.body))")
+            #expect(try await http.staff("/v1/departments", method: .post, body: ["id": "x", "name": "鼓楼街道某社区", "kind": "town"]).status == .conflict)
+            let cycle = try await http.staff("/v1/departments/gulou", method: .put, body: ["name": "鼓楼街道", "kind": "town", "parent_id": "gulou-community"])
+            #expect(cycle.status == .unprocessableContent)
+            let u = try await http.staff("/v1/users", method: .post, body: ["username": "zhao.liu", "role": "lead", "department_id": "gulou-community"])
+            #expect(u.status == .created)
+            #expect((decodeObject(u.body)["password"] as? String)?.count == 16)
+            #expect(try await http.staff("/v1/users", method: .post, body: ["username": "x1", "role": "handler"]).status == .unprocessableContent)
+            #expect(try await app.count("admin_changes WHERE actor = 'user:admin'") == 2)
+        }
+    }
+
+    @Test("Work lists: filters, keyset pages without gaps or repeats, and Chinese free text through the bigram index")
+    func workLists() async throws {
+        try await TestApp.run { app, http in
+            var made: [String] = []
+            for i in 0..<7 {
+                made.append(try await Self.newLetter(http, ["title": i % 2 == 0 ? "供暖问题\(i)" : "道路问题\(i)",
+                                                             "category": i < 4 ? "consultation" : "complaint"]))
+            }
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let uri = "/v1/letters?limit=3&sort=received" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = decodeObject(try await http.staff(uri, token: Self.disp).body)
+                seen += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["tracking_no"] as? String }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            #expect(seen == made.reversed())
+            let heating = decodeObject(try await http.staff("/v1/letters?q=%E4%BE%9B%E6%9A%96%E9%97%AE%E9%A2%98&category=consultation", token: Self.disp).body)
+            #expect((heating["items"] as? [[String: Any]])?.count == 2, "\(heating)")
+            #expect(try await http.staff("/v1/letters?q=%E4%BE%9B", token: Self.disp).status == .unprocessableContent)
+            #expect(try await http.staff("/v1/letters?sort=sideways", token: Self.disp).status == .unprocessableContent)
+            #expect(try await http.staff("/v1/letters?colour=red", token: Self.disp).status == .unprocessableContent)
+            #expect(try await http.staff("/v1/letters?cursor=garbage", token: Self.disp).status == .unprocessableContent)
+
+            // With enough letters for the planner to care, the substring search runs on the bigram index.
+            try await app.db.query(
+                """
+                INSERT INTO letters (tracking_no, channel, category, title, body, writer_name, phone, publish_consent,
+                    citizen_key, query_code_hash, status, received_at)
+                SELECT 'X-' || g, 'portal', 'help', '来信' || g, repeat('密云区各镇街道路交通噪音', 1 + g % 5) || g,
+                       '某', '13800138000', false, 'k', decode(md5(g::text), 'hex'), 'received', now()
+                FROM generate_series(1, 20000) AS g
+                """, logger: TestDatabase.logger)
+            try await app.db.query("ANALYZE letters", logger: TestDatabase.logger)
+            var q = WorkListQuery()
+            q.text = "供暖问题"
+            let sql = WorkListSQL(q, scope: .all)
+            var plan = ""
+            for try await line in try await app.db.query(PostgresQuery(unsafeSQL: "EXPLAIN " + sql.literalSQL), logger: TestDatabase.logger)
+                .decode(String.self) { plan += line + "\n" }
+            #expect(plan.contains("letters_text_bigram_idx"), "\(plan)")
+            let found = try await app.mailbox.letters.workList(q, scope: .all)
+            #expect(found.items.count == 4)
+        }
+    }
+
+    @Test("Imported letters with a department_id are owned by it and scoped like new ones")
+    func importedOwnership() async throws {
+        try await TestApp.run { app, http in
+            let line = ImportTests.line(["tracking_no": "2024-0000900", "received_at": "2024-09-30T16:00:00+08:00",
+                                         "status": "processing", "department_id": "water"])
+            #expect(try await ImportTests.post(http, [line]).status == .ok)
+            let water = try await app.session(.handler, department: "water")
+            let housing = try await app.session(.handler, department: "housing")
+            #expect(try await http.staff("/v1/letters/2024-0000900", token: water).status == .ok)
+            #expect(try await http.staff("/v1/letters/2024-0000900", token: housing).status == .notFound)
+        }
+    }
+}
