@@ -16,7 +16,7 @@ struct MailboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailbox",
         abstract: "District Mailbox (区长信箱) case-management backend.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self, Demo.self])
 }
 
 /// Options shared by every command that talks to the database (docs/configuration.md).
