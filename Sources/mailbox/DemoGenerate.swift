@@ -372,7 +372,7 @@ struct DemoBatchWriter {
         "phone", "id_card", "address", "town", "publish_consent", "citizen_key", "query_code_hash", "status",
         "department_id", "received_at", "sla_clock", "sla_state", "due_at", "warn_at", "closed_at", "reply",
         "elapsed_business_seconds", "deadline_met", "version", "created_at", "updated_at", "cohandlers", "departments",
-        "supervised", "merged_into",
+        "supervised", "merged_into", "pending_extension",
     ]
     static let eventColumns = [
         "letter_id", "version", "kind", "occurred_at", "actor", "actor_role", "public", "data", "recorded_at", "prev_hash", "hash",
@@ -491,14 +491,17 @@ struct DemoBatchWriter {
         var stoppedAt: Int64?
         var reply: String?
         var didReturn = false
+        /// 延期申请 in flight: letters.pending_extension (PendingExtension's JSON).
+        var pendingExtension: String?
         let now = w.nowMicros
 
-        func emit(_ kind: String, _ at: Int64, _ actor: String, _ role: String?, public isPublic: Bool,
+        func emit(_ kind: String, _ at: Int64, _ actor: String, _ role: String?, public isPublicFallback: Bool,
                   to: String, _ extra: [(String, String)] = [], arrays: [(String, [String])] = []) -> Bool {
             guard at <= now else { return false }
-            var data = JSONB([("from", status), ("to", to)] + extra)
-            if kind == "received" { data = JSONB([("to", to)] + extra) }
+            // As intake writes it: {"category", "channel"}; transitions: {"from", "to", …} (LetterWorkflow).
+            var data = JSONB(kind == "received" ? extra : [("from", status), ("to", to)] + extra)
             data.arrays = arrays
+            let isPublic = LetterEventKind(rawValue: kind)?.isPublic ?? isPublicFallback
             evs.append(DemoEvent(kind: kind, at: at, actor: actor, role: role, isPublic: isPublic, data: data.text))
             status = to
             return true
@@ -547,13 +550,13 @@ struct DemoBatchWriter {
                 // 退回: routed to the wrong unit, which sends it back.
                 let wrong = otherThan([finalOwner], &rng)
                 t = afterBusiness(t, step(300, 0.06, &rng), &rng)
-                guard emit("routed", t, dispatcher, "dispatcher", public: true, to: "assigned", [("department", wrong)])
+                guard emit("routed", t, dispatcher, "dispatcher", public: true, to: "assigned", [("department_id", wrong)])
                 else { break lifecycle }
                 owner = wrong
                 departments.append(wrong)
                 t = afterBusiness(t, step(900, 0.12, &rng), &rng)
                 guard emit("returned", t, handler(wrong), "handler", public: false, to: "accepted",
-                           [("department", wrong), ("reason", rng.pick(DemoContent.returnReasons))])
+                           [("from_department_id", wrong), ("reason", rng.pick(DemoContent.returnReasons))])
                 else { break lifecycle }
                 owner = nil
                 didReturn = true
@@ -564,8 +567,8 @@ struct DemoBatchWriter {
                 if rng.chance(0.3) { co.append(otherThan([finalOwner] + co, &rng)) }
             }
             t = afterBusiness(t, step(300, 0.06, &rng), &rng)
-            guard emit("routed", t, dispatcher, "dispatcher", public: true, to: "assigned", [("department", finalOwner)],
-                       arrays: co.isEmpty ? [] : [("cohandlers", co)])
+            guard emit("routed", t, dispatcher, "dispatcher", public: true, to: "assigned",
+                       [("department_id", finalOwner)] + (co.isEmpty ? [] : [("cohandlers", co.joined(separator: ","))]))
             else { break lifecycle }
             owner = finalOwner
             for x in [finalOwner] + co where !departments.contains(x) { departments.append(x) }
@@ -574,15 +577,15 @@ struct DemoBatchWriter {
             t = afterBusiness(t, step(600, 0.1, &rng), &rng)
             guard emit("signed", t, handler(finalOwner), "handler", public: true, to: "signed") else { break lifecycle }
             t = afterBusiness(t, step(60, 0.05, &rng), &rng)
-            guard emit("started", t, handler(finalOwner), "handler", public: true, to: "processing") else { break lifecycle }
+            guard emit("started", t, handler(finalOwner), "handler", public: false, to: "processing") else { break lifecycle }
             var current = finalOwner
 
             if rng.chance(0.03) {
                 // 转办: the centre moves the letter to another unit.
                 let next = otherThan([current] + co, &rng)
                 t = afterBusiness(t, step(900, 0.15, &rng), &rng)
-                guard emit("transferred", t, dispatcher, "dispatcher", public: false, to: "assigned",
-                           [("from_department", current), ("department", next),
+                guard emit("transferred", t, dispatcher, "dispatcher", public: true, to: "assigned",
+                           [("from_department_id", current), ("department_id", next),
                             ("reason", rng.pick(DemoContent.transferReasons))])
                 else { break lifecycle }
                 owner = next
@@ -591,7 +594,7 @@ struct DemoBatchWriter {
                 t = afterBusiness(t, step(600, 0.08, &rng), &rng)
                 guard emit("signed", t, handler(current), "handler", public: true, to: "signed") else { break lifecycle }
                 t = afterBusiness(t, step(60, 0.05, &rng), &rng)
-                guard emit("started", t, handler(current), "handler", public: true, to: "processing") else { break lifecycle }
+                guard emit("started", t, handler(current), "handler", public: false, to: "processing") else { break lifecycle }
             }
             if rng.chance(0.04) {
                 t = afterBusiness(t, step(900, 0.2, &rng), &rng)
@@ -618,9 +621,24 @@ struct DemoBatchWriter {
                 extensionDays = [3, 5, 5, 10, 15][rng.below(5)]
                 let reason = rng.pick(DemoContent.extensionReasons)
                 t = afterBusiness(t, step(900, 0.3, &rng), &rng)
-                guard emit("sla_extended", t, "user:lead-\(current)", "lead", public: true, to: status,
+                guard emit("extension_requested", t, handler(current), "handler", public: false, to: status,
                            [("working_days", "\(extensionDays)"), ("reason", reason)])
                 else { break lifecycle }
+                func pending(_ stage: String) -> String {
+                    "{\"reason\":\(MailboxJSON.quoted(reason)),\"requested_at\":\"\(MailboxJSON.formatTimestamp(demoDate(t)))\","
+                        + "\"requested_by\":\"handler-\(current)\",\"stage\":\"\(stage)\",\"working_days\":\(extensionDays)}"
+                }
+                pendingExtension = pending("lead")
+                t = afterBusiness(t, step(600, 0.05, &rng), &rng)
+                guard emit("extension_endorsed", t, "user:lead-\(current)", "lead", public: false, to: status,
+                           [("working_days", "\(extensionDays)"), ("stage", "lead")])
+                else { break lifecycle }
+                pendingExtension = pendingExtension?.replacingOccurrences(of: "\"stage\":\"lead\"", with: "\"stage\":\"dispatcher\"")
+                t = afterBusiness(t, step(600, 0.05, &rng), &rng)
+                guard emit("sla_extended", t, rng.pick(DemoWorld.dispatchers), "dispatcher", public: true, to: status,
+                           [("working_days", "\(extensionDays)"), ("stage", "dispatcher"), ("reason", reason)])
+                else { break lifecycle }
+                pendingExtension = nil
                 extensions.append(SLAExtension(workingDays: extensionDays, approvedAt: demoDate(t), reason: reason))
             }
 
@@ -703,6 +721,7 @@ struct DemoBatchWriter {
         row.plain("{" + departments.joined(separator: ",") + "}")
         row.plain(supervised ? "t" : "f")
         row.optional(mergeTarget.map { String(w.idBase + Int64($0)) })
+        row.optionalText(pendingExtension)
         row.end()
         letters = row.buffer
 
