@@ -86,7 +86,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                            title: e.status.reasonPhrase, detail: e.body)
         case let s as StoreError:
             switch s {
-            case .notFound: return .notFound
+            case .notFound: return Problem(.notFound, type: "not-found", title: "Not found", detail: "Nothing matches this request.")
             case .channelRefConflict(let t):
                 return Problem(.conflict, type: "delivery-conflict", title: "Letter id reused with different content",
                                detail: "This app_letter_id was already delivered as letter \(t) with different content.")

@@ -78,7 +78,7 @@ struct RequirePermission: RouterMiddleware {
         guard let who = context.identity else { throw Problem.signInRequired }
         guard permission.isGranted(to: who.role) else {
             throw Problem(.forbidden, type: "forbidden", title: "Not permitted for this role",
-                          detail: "A \(who.role.rawValue) may not \(permission.summary); this needs the role "
+                          detail: "\(who.role == .admin || who.role == .auditor ? "An" : "A") \(who.role.rawValue) may not \(permission.summary); this needs the role "
                               + permission.roles.map(\.rawValue).sorted().joined(separator: " or ") + ".")
         }
     }

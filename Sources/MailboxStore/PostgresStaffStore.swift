@@ -212,6 +212,19 @@ public struct PostgresStaffStore: StaffStore {
     }
 
     public func createDepartment(_ d: Department, actor: String) async throws -> Department {
+        try await Self.parentReference { try await createDepartmentRow(d, actor: actor) }
+    }
+
+    /// A department's only reference is its parent: name that field when it does not exist.
+    static func parentReference<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.unknownReference(let field, let message) where field == "department_id" {
+            throw StoreError.unknownReference(field: "parent_id", message: message)
+        }
+    }
+
+    func createDepartmentRow(_ d: Department, actor: String) async throws -> Department {
         try await transaction { tx in
             try await tx.query(
                 "INSERT INTO departments (id, name, kind, parent_id, active) VALUES (\(d.id), \(d.name), \(d.kind.rawValue), \(d.parentID), \(d.active))",
@@ -223,6 +236,10 @@ public struct PostgresStaffStore: StaffStore {
     }
 
     public func updateDepartment(_ d: Department, actor: String) async throws -> Department {
+        try await Self.parentReference { try await updateDepartmentRow(d, actor: actor) }
+    }
+
+    func updateDepartmentRow(_ d: Department, actor: String) async throws -> Department {
         try await transaction { tx in
             var before: Department?
             for try await row in try await tx.query(

@@ -118,6 +118,11 @@ public struct WorkListSQL: Sendable {
         case .department(let d): conditions.append("l.departments @> ARRAY[\(bind(d, cast: "text"))]")
         case .none: conditions.append("false")
         }
+        // Filters that only open letters pass get the open-letter predicate spelt out, which lets
+        // the planner use the small partial indexes of migration 0006.
+        if (!q.statuses.isEmpty && q.statuses.allSatisfy { !$0.isFinal }) || q.overdue == true || q.warningPassed == true {
+            conditions.append("l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged')")
+        }
         if !q.statuses.isEmpty {
             conditions.append("l.status = ANY(\(bind("{" + q.statuses.map(\.rawValue).joined(separator: ",") + "}", cast: "text[]")))")
         }

@@ -158,7 +158,8 @@ struct Serve: AsyncParsableCommand {
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
-            services: [client, CalendarRefresher(mailbox: mailbox, logger: logger)],
+            services: [client, CalendarRefresher(mailbox: mailbox, logger: logger),
+                       DeadlineWatchService(client: client, logger: logger)],
             logger: logger)
         let isEmbedded = db.configuredURL == nil
         let migrateFirst = migrate || isEmbedded || env["MAILBOX_MIGRATE"] == "1"
