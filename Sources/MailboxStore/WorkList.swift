@@ -118,11 +118,9 @@ public struct WorkListSQL: Sendable {
         case .department(let d): conditions.append("l.departments @> ARRAY[\(bind(d, cast: "text"))]")
         case .none: conditions.append("false")
         }
-        // Filters that only open letters pass get the open-letter predicate spelt out, which lets
-        // the planner use the small partial indexes of migration 0006.
-        if (!q.statuses.isEmpty && q.statuses.allSatisfy { !$0.isFinal }) || q.overdue == true || q.warningPassed == true {
-            conditions.append("l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged')")
-        }
+        // "Open" is the open states, written as the partial indexes of migration 0006 write it.
+        let open = "l.status IN (" + LetterStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }
+            .joined(separator: ", ") + ")"
         if !q.statuses.isEmpty {
             conditions.append("l.status = ANY(\(bind("{" + q.statuses.map(\.rawValue).joined(separator: ",") + "}", cast: "text[]")))")
         }
@@ -133,14 +131,12 @@ public struct WorkListSQL: Sendable {
         if let c = q.channel { conditions.append("l.channel = \(bind(c.rawValue, cast: "text"))") }
         if let overdue = q.overdue {
             let now = time(q.now)
-            conditions.append(overdue ? "(l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged') AND l.due_at < \(now))"
-                                      : "NOT (l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged') AND coalesce(l.due_at < \(now), false))")
+            conditions.append(overdue ? "\(open) AND l.due_at < \(now)" : "NOT (\(open) AND coalesce(l.due_at < \(now), false))")
         }
         if let d = q.dueBefore { conditions.append("l.due_at < \(time(d))") }
         if let warning = q.warningPassed {
             let now = time(q.now)
-            conditions.append(warning ? "(l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged') AND l.warn_at <= \(now))"
-                                      : "NOT (l.closed_at IS NULL AND l.status NOT IN ('rejected', 'merged') AND coalesce(l.warn_at <= \(now), false))")
+            conditions.append(warning ? "\(open) AND l.warn_at <= \(now)" : "NOT (\(open) AND coalesce(l.warn_at <= \(now), false))")
         }
         if let d = q.receivedFrom { conditions.append("l.received_at >= \(time(d))") }
         if let d = q.receivedTo { conditions.append("l.received_at < \(time(d))") }
