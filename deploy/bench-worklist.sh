@@ -80,37 +80,46 @@ Q_ALL="sort=due&limit=50"
 DEEP_MINE="$Q_MINE&cursor=$(deep_cursor "$Q_MINE" "$HANDLER")"
 DEEP_ALL="$Q_ALL&cursor=$(deep_cursor "$Q_ALL" "$DISP")"
 
-# name, query, scope (all = dispatcher, department = the handler's), token
-SCENARIOS=(
+# name|query|scope (all = dispatcher, department = the handler's)|token. The main mix is the
+# filtered first pages and deep keyset pages; free text (a common term) is measured on its own.
+MAIN=(
   "triage|$Q_TRIAGE|all|$DISP"
   "overdue|$Q_OVERDUE|all|$DISP"
-  "text|$Q_TEXT|all|$DISP"
   "deep-all|$DEEP_ALL|all|$DISP"
   "open-mine|$Q_OPEN|department:$DEPT|$HANDLER"
   "deep-mine|$DEEP_MINE|department:$DEPT|$HANDLER"
 )
-: >"$PGDIR/requests.tsv"
-PGB_ARGS=()
-for s in "${SCENARIOS[@]}"; do
-  IFS='|' read -r name query scope token <<<"$s"
-  printf '/v1/letters?%s\t%s\n' "$query" "$token" >>"$PGDIR/requests.tsv"
-  "$BIN/mailbox-bench" worklist-sql --query "$query" --scope "$scope" >"$PGDIR/$name.sql"
-  PGB_ARGS+=(-f "$PGDIR/$name.sql")
-  rows="$(curl -fsS "http://127.0.0.1:$APPPORT/v1/letters?$query" -H "Authorization: Bearer $token" | grep -o '"tracking_no"' | wc -l)"
-  echo "scenario $name ($scope): $rows rows on the page"
-done
+TEXT=("text|$Q_TEXT|all|$DISP")
+# pgbench sessions get the settings the service's connections start with (DatabaseURL.swift).
+export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0"
 
-echo "== service: wrk, $CONC connections, ${SECS}s after a 3 s warm-up, $(nproc) cores, $N letters"
-BENCH_REQUESTS="$PGDIR/requests.tsv" wrk -t2 -c"$CONC" -d3s -s deploy/bench/worklist.lua "http://127.0.0.1:$APPPORT" >/dev/null
-BENCH_REQUESTS="$PGDIR/requests.tsv" wrk -t2 -c"$CONC" -d"${SECS}s" --timeout 10s -s deploy/bench/worklist.lua \
-  "http://127.0.0.1:$APPPORT" | grep '^worklist_' | tee "$PGDIR/service.txt"
-
-echo "== pgbench: the same statements, $CONC clients, ${SECS}s"
-pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 "${PGB_ARGS[@]}" mailbox >/dev/null 2>&1
-pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -P 100 --progress-timestamp -r "${PGB_ARGS[@]}" \
-  mailbox 2>&1 | tee "$PGDIR/pgbench.txt" | grep -E "^tps|latency|failed|processed"
-
-rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/service.txt")
-tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/pgbench.txt" | head -1)
-awk -v l="$rps" -v t="$tps" 'BEGIN { printf "== ratio: service %.1f requests/s / pgbench %.1f tps = %.2f\n", l, t, l / t }'
+# measure LABEL SCENARIO...: wrk on the service, then pgbench on the same statements, then the ratio.
+measure() {
+  local label="$1" s name query scope token rows
+  shift
+  : >"$PGDIR/$label.tsv"
+  local pgb=()
+  for s in "$@"; do
+    IFS='|' read -r name query scope token <<<"$s"
+    printf '/v1/letters?%s\t%s\n' "$query" "$token" >>"$PGDIR/$label.tsv"
+    "$BIN/mailbox-bench" worklist-sql --query "$query" --scope "$scope" >"$PGDIR/$name.sql"
+    pgb+=(-f "$PGDIR/$name.sql")
+    rows="$(curl -fsS "http://127.0.0.1:$APPPORT/v1/letters?$query" -H "Authorization: Bearer $token" | grep -o '"tracking_no"' | wc -l)"
+    echo "scenario $name ($scope): $rows rows on the page"
+  done
+  echo "== $label, service: wrk, $CONC connections, ${SECS}s after a 3 s warm-up, $(nproc) cores, $N letters"
+  BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -t2 -c"$CONC" -d3s -s deploy/bench/worklist.lua "http://127.0.0.1:$APPPORT" >/dev/null
+  BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -t2 -c"$CONC" -d"${SECS}s" --timeout 10s -s deploy/bench/worklist.lua \
+    "http://127.0.0.1:$APPPORT" | grep '^worklist_' | tee "$PGDIR/$label-service.txt"
+  echo "== $label, pgbench: the same statements, $CONC clients, ${SECS}s"
+  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 "${pgb[@]}" mailbox >/dev/null 2>&1
+  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -r "${pgb[@]}" \
+    mailbox 2>&1 | tee "$PGDIR/$label-pgbench.txt" | grep -E "^tps|latency average|failed transactions"
+  local rps tps
+  rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-service.txt")
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/$label-pgbench.txt" | head -1)
+  awk -v l="$rps" -v t="$tps" -v n="$label" 'BEGIN { printf "== %s ratio: service %.1f requests/s / pgbench %.1f tps = %.2f\n", n, l, t, l / t }'
+}
+measure main "${MAIN[@]}"
+measure text "${TEXT[@]}"
 if [ -n "${BENCH_KEEP_DB:-}" ]; then echo "plans: EXPLAIN ANALYZE of $PGDIR/*.sql"; for f in "$PGDIR"/*.sql; do echo "-- $f"; "${PSQL[@]}" -c "EXPLAIN (ANALYZE, BUFFERS) $(cat "$f")" | head -20; done; fi

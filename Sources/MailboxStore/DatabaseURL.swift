@@ -89,9 +89,12 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
         }
         let ms = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
-        // jit off: the service runs short OLTP statements, where compiling (100+ ms seen on the work
-        // list's text search) costs more than it saves.
-        config.options.additionalStartupParameters = [("statement_timeout", "\(ms)"), ("TimeZone", "UTC"), ("jit", "off")]
+        // The service runs short statements for many clients at once: JIT compiling (100+ ms seen on
+        // the work list's text search) and parallel workers (two cores fought over by every client)
+        // cost more than they save. A report that wants them can SET LOCAL.
+        config.options.additionalStartupParameters = [
+            ("statement_timeout", "\(ms)"), ("TimeZone", "UTC"), ("jit", "off"), ("max_parallel_workers_per_gather", "0"),
+        ]
         config.options.connectTimeout = .seconds(5)
         config.options.maximumConnections = maxConnections
         return config

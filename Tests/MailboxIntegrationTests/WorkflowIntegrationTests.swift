@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import MailboxAPI
+@testable import MailboxAPI
 import MailboxCore
 import MailboxStore
 import NIOCore
@@ -309,6 +309,27 @@ struct WorkflowIntegrationTests {
             #expect(plan.contains("letters_text_bigram_idx"), "\(plan)")
             let found = try await app.mailbox.letters.workList(q, scope: .all)
             #expect(found.items.count == 4)
+        }
+    }
+
+    @Test("The hand-written work-list JSON says what JSONEncoder would")
+    func workListJSON() throws {
+        typealias C = LettersController<PostgresLetterStore, CalendarStore, PostgresStaffStore>
+        let t = Date(timeIntervalSince1970: 1_764_480_000.123)
+        let items = [
+            C.ListItem(trackingNo: "2026-0000001", status: .processing, category: .complaint, channel: .app,
+                       title: "标题 \"引号\" \\ 与换行\n", town: "鼓楼街道", departmentId: "housing", department: "区住房城乡建设委",
+                       cohandlers: ["water", "gulou"], receivedAt: t, dueAt: t.addingTimeInterval(86400), warnAt: t.addingTimeInterval(3600),
+                       slaState: "running", overdue: true, supervised: false, pendingExtension: true, version: 7),
+            C.ListItem(trackingNo: "2026-0000002", status: .received, category: .help, channel: .portal, title: "t", town: nil,
+                       departmentId: nil, department: nil, cohandlers: [], receivedAt: t, dueAt: nil, warnAt: nil,
+                       slaState: "calendar_incomplete", overdue: false, supervised: true, pendingExtension: false, version: 1),
+        ]
+        for cursor in [nil, "ZHVlfDEy"] as [String?] {
+            let hand = try JSONSerialization.jsonObject(with: Data(C.json(items, nextCursor: cursor).utf8)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(
+                with: MailboxJSON.encoder().encode(C.ListPage(items: items, nextCursor: cursor))) as? NSDictionary
+            #expect(hand != nil && hand == encoded)
         }
     }
 
