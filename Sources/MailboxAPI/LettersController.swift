@@ -103,27 +103,68 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
     /// A work-list page as JSON, written by hand: JSONEncoder was the largest cost of a list
     /// request (50 items). Same keys, order and formats as `MailboxJSON.encoder()` would write
     /// for `ListPage`; a test compares the two.
-    static func json(_ items: [ListItem], nextCursor: String?) -> String {
-        var out = "{\"items\":["
-        out.reserveCapacity(items.count * 520 + 64)
+    static func json(_ items: [ListItem], nextCursor: String?) -> [UInt8] {
+        var w = JSONWriter(capacity: items.count * 560 + 64)
+        w.raw("{\"items\":[")
         for (i, item) in items.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"category\":\"\(item.category.rawValue)\",\"channel\":\"\(item.channel.rawValue)\",\"cohandlers\":["
-            out += item.cohandlers.map(MailboxJSON.quoted).joined(separator: ",") + "]"
-            if let d = item.department { out += ",\"department\":" + MailboxJSON.quoted(d) }
-            if let d = item.departmentId { out += ",\"department_id\":" + MailboxJSON.quoted(d) }
-            if let d = item.dueAt { out += ",\"due_at\":\"\(MailboxJSON.formatTimestamp(d))\"" }
-            out += ",\"overdue\":\(item.overdue),\"pending_extension\":\(item.pendingExtension)"
-            out += ",\"received_at\":\"\(MailboxJSON.formatTimestamp(item.receivedAt))\",\"sla_state\":" + MailboxJSON.quoted(item.slaState)
-            out += ",\"status\":\"\(item.status.rawValue)\",\"supervised\":\(item.supervised),\"title\":" + MailboxJSON.quoted(item.title)
-            if let t = item.town { out += ",\"town\":" + MailboxJSON.quoted(t) }
-            out += ",\"tracking_no\":" + MailboxJSON.quoted(item.trackingNo) + ",\"version\":\(item.version)"
-            if let w = item.warnAt { out += ",\"warn_at\":\"\(MailboxJSON.formatTimestamp(w))\"" }
-            out += "}"
+            if i > 0 { w.raw(",") }
+            w.raw("{\"category\":")
+            w.string(item.category.rawValue)
+            w.raw(",\"channel\":")
+            w.string(item.channel.rawValue)
+            w.raw(",\"cohandlers\":[")
+            for (j, c) in item.cohandlers.enumerated() {
+                if j > 0 { w.raw(",") }
+                w.string(c)
+            }
+            w.raw("]")
+            if let d = item.department {
+                w.raw(",\"department\":")
+                w.string(d)
+            }
+            if let d = item.departmentId {
+                w.raw(",\"department_id\":")
+                w.string(d)
+            }
+            if let d = item.dueAt {
+                w.raw(",\"due_at\":")
+                w.timestamp(d)
+            }
+            w.raw(",\"overdue\":")
+            w.bool(item.overdue)
+            w.raw(",\"pending_extension\":")
+            w.bool(item.pendingExtension)
+            w.raw(",\"received_at\":")
+            w.timestamp(item.receivedAt)
+            w.raw(",\"sla_state\":")
+            w.string(item.slaState)
+            w.raw(",\"status\":")
+            w.string(item.status.rawValue)
+            w.raw(",\"supervised\":")
+            w.bool(item.supervised)
+            w.raw(",\"title\":")
+            w.string(item.title)
+            if let t = item.town {
+                w.raw(",\"town\":")
+                w.string(t)
+            }
+            w.raw(",\"tracking_no\":")
+            w.string(item.trackingNo)
+            w.raw(",\"version\":")
+            w.int(item.version)
+            if let d = item.warnAt {
+                w.raw(",\"warn_at\":")
+                w.timestamp(d)
+            }
+            w.raw("}")
         }
-        out += "]"
-        if let c = nextCursor { out += ",\"next_cursor\":" + MailboxJSON.quoted(c) }
-        return out + "}"
+        w.raw("]")
+        if let c = nextCursor {
+            w.raw(",\"next_cursor\":")
+            w.string(c)
+        }
+        w.raw("}")
+        return w.bytes
     }
 
     /// The body of any action; each action reads the fields it needs (unknown ones are ignored).
@@ -394,7 +435,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
                      pendingExtension: i.pendingExtension, version: i.version)
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: Self.json(items, nextCursor: page.nextCursor?.encoded))))
+                        body: .init(byteBuffer: ByteBuffer(bytes: Self.json(items, nextCursor: page.nextCursor?.encoded))))
     }
 }
 

@@ -326,7 +326,7 @@ struct WorkflowIntegrationTests {
                        slaState: "calendar_incomplete", overdue: false, supervised: true, pendingExtension: false, version: 1),
         ]
         for cursor in [nil, "ZHVlfDEy"] as [String?] {
-            let hand = try JSONSerialization.jsonObject(with: Data(C.json(items, nextCursor: cursor).utf8)) as? NSDictionary
+            let hand = try JSONSerialization.jsonObject(with: Data(C.json(items, nextCursor: cursor))) as? NSDictionary
             let encoded = try JSONSerialization.jsonObject(
                 with: MailboxJSON.encoder().encode(C.ListPage(items: items, nextCursor: cursor))) as? NSDictionary
             #expect(hand != nil && hand == encoded)
