@@ -86,6 +86,7 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
         }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         try await mailbox.staff.revokeSession(tokenHash: StaffCredentials.tokenHash(token))
+        mailbox.sessions.forget(StaffCredentials.tokenHash(token))
         return Response(status: .noContent)
     }
 }

@@ -212,6 +212,7 @@ struct DirectoryController<Letters: LetterStore, Calendars: CalendarRepository, 
             AccountChange(role: role, departmentID: .some(department), displayName: body.displayName, disabled: body.disabled,
                           passwordHash: hash),
             actor: context.identity!.actor)
+        mailbox.sessions.forgetAll()
         return try jsonResponse(AccountView(updated))
     }
 

@@ -95,16 +95,18 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let staff: Staff
     public let cache: CalendarCache
     public let routing: RoutingCache
+    public let sessions: SessionCache
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 
     public init(letters: Letters, calendars: Calendars, staff: Staff, cache: CalendarCache, routing: RoutingCache = RoutingCache(),
-                config: APIConfiguration) {
+                sessions: SessionCache = SessionCache(), config: APIConfiguration) {
         self.letters = letters
         self.calendars = calendars
         self.staff = staff
         self.cache = cache
         self.routing = routing
+        self.sessions = sessions
         self.config = config
         verifier = config.webhookSecret.map { WebhookVerifier(secret: $0, windowSeconds: config.webhookWindowSeconds) }
     }

@@ -6,6 +6,7 @@ import HummingbirdBcrypt
 public import MailboxCore
 import MailboxStore
 import NIOPosix
+import Synchronization
 
 /// Passwords (bcrypt) and session tokens (random, stored as SHA-256 only).
 public enum StaffCredentials {
@@ -51,17 +52,61 @@ public enum StaffCredentials {
 struct StaffAuthMiddleware<Staff: StaffStore>: RouterMiddleware {
     typealias Context = AppRequestContext
     let staff: Staff
+    let sessions: SessionCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count < 200 {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             if !token.isEmpty {
-                context.identity = try await staff.identity(tokenHash: StaffCredentials.tokenHash(token), now: Date())
+                let hash = StaffCredentials.tokenHash(token)
+                let now = Date()
+                if let cached = sessions.identity(for: hash, now: now) {
+                    context.identity = cached
+                } else if let identity = try await staff.identity(tokenHash: hash, now: now) {
+                    sessions.remember(identity, for: hash, now: now)
+                    context.identity = identity
+                }
             }
         }
         return try await next(request, context)
     }
+}
+
+/// Live sessions this instance looked up in the last `lifetime` (default 5 s), so that a burst of
+/// requests costs one lookup. Logout and account changes made through this instance forget at
+/// once; another instance's revocation reaches this one within `lifetime` (docs/workflow.md).
+public final class SessionCache: Sendable {
+    private let state = Mutex<[[UInt8]: (identity: StaffIdentity, until: Date)]>([:])
+    let lifetime: TimeInterval
+    let capacity: Int
+
+    public init(lifetime: TimeInterval = 5, capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func identity(for hash: [UInt8], now: Date) -> StaffIdentity? {
+        state.withLock { entries in
+            guard let e = entries[hash] else { return nil }
+            if e.until > now { return e.identity }
+            entries[hash] = nil
+            return nil
+        }
+    }
+
+    func remember(_ identity: StaffIdentity, for hash: [UInt8], now: Date) {
+        guard lifetime > 0 else { return }
+        state.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (identity, now.addingTimeInterval(lifetime))
+        }
+    }
+
+    func forget(_ hash: [UInt8]) { state.withLock { $0[hash] = nil } }
+
+    /// After an account change: its sessions may have ended.
+    func forgetAll() { state.withLock { $0.removeAll() } }
 }
 
 /// The role rule of one endpoint: 401 without a live session, 403 when the role lacks the right.

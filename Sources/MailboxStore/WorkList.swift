@@ -211,18 +211,18 @@ public struct WorkListSQL: Sendable {
         var items: [WorkListItem] = []
         var keys: [String] = []
         for try await row in rows {
-            let r = row.makeRandomAccess()
+            // Decoded by position in one pass (makeRandomAccess builds a column index per row).
+            let (id, tracking, status, category, channel, title, town, dept, deptName, cohandlers, received, due, warn,
+                 slaState, supervised, pending, version, key) = try row.decode(
+                    (Int64, String, String, String, String, String, String?, String?, String?, [String], Date, Date?, Date?,
+                     String, Bool, Bool, Int32, String).self)
             items.append(WorkListItem(
-                id: try r[0].decode(Int64.self), trackingNo: try r[1].decode(String.self),
-                status: LetterStatus(rawValue: try r[2].decode(String.self))!,
-                category: LetterCategory(rawValue: try r[3].decode(String.self))!,
-                channel: LetterChannel(rawValue: try r[4].decode(String.self))!, title: try r[5].decode(String.self),
-                town: try r[6].decode(String?.self), departmentID: try r[7].decode(String?.self),
-                departmentName: try r[8].decode(String?.self), cohandlers: try r[9].decode([String].self),
-                receivedAt: try r[10].decode(Date.self), dueAt: try r[11].decode(Date?.self), warnAt: try r[12].decode(Date?.self),
-                slaState: try r[13].decode(String.self), supervised: try r[14].decode(Bool.self),
-                pendingExtension: try r[15].decode(Bool.self), version: Int(try r[16].decode(Int32.self))))
-            keys.append(try r[17].decode(String.self))
+                id: id, trackingNo: tracking, status: LetterStatus(rawValue: status)!,
+                category: LetterCategory(rawValue: category)!, channel: LetterChannel(rawValue: channel)!, title: title,
+                town: town, departmentID: dept, departmentName: deptName, cohandlers: cohandlers, receivedAt: received,
+                dueAt: due, warnAt: warn, slaState: slaState, supervised: supervised, pendingExtension: pending,
+                version: Int(version)))
+            keys.append(key)
         }
         var next: WorkListCursor?
         if items.count > q.limit {
