@@ -28,15 +28,17 @@
 ///    (`3个月`, `2020年5月`, `12345热线`, tracking numbers `2026-0000123`) match none of these.
 /// 4. House numbers: a chain of numbers with address units (号楼, 号院, 单元, 号, 栋, 幢, 楼, 层,
 ///    室, 排, a bare room number after 单元, or `3-2-501`). It is masked when it looks like an
-///    address: two or more parts, a room (`1202室`), or a place word before it (小区, 村, 路, 街, 胡同, 家园 …), or an address
-///    cue (住在, 家住, 地址, 位于), or a single 号/号楼/栋/单元/室 part right after a town. Masking keeps
+///    address: two or more parts, a room (`1202室`), a place word before it (小区, 村, 路, 街, 胡同,
+///    家园 …), an address cue (住在, 家住, 地址, 位于), or a single 号/号楼/栋/单元 part right after a
+///    town. A lone `3楼`, `5月12号` or `〔2021〕5号` is not an address. Masking keeps
 ///    the text up to and including the town-level unit (镇, 乡, 街道, 地区 or a name in `towns`)
 ///    and turns the rest up to the end of the chain into `****`; without a town, the place name
 ///    and the chain become `****`. Text before the town (北京市密云区) is kept.
 /// 5. Names found by context, a common surname and one or two given-name characters:
-///    after 我叫/名叫/姓名/联系人/…人： (and after 本人 when the name is followed by punctuation or
-///    by 住/家/电话 …), and before 先生/女士/同志/老师/师傅. Masked as surname + one `*` per given
-///    character; a surname alone before a title (`张先生`) is not a name and stays. These come
+///    after 我叫/名叫/姓名/联系人/来信人/反映人/投诉人/申请人 (and after 本人 when the name is followed
+///    by punctuation or by 住/家/男/女 …), and before 先生/女士/同志/老师/师傅. Masked as the first
+///    character + one `*` per further character (欧阳修 → 欧**, as `Masking.name`); a surname alone
+///    before a title (`张先生`, `谢谢李老师`) is not a name and stays. These come
 ///    before known names so that a known 王伟 cannot cut 我叫王伟丹 short.
 /// 6. Known names: every occurrence becomes the first character and one `*` per further
 ///    character (`张三丰` → `张**`).
