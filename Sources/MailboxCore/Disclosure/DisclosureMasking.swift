@@ -27,16 +27,18 @@
 ///    A longer contiguous run is never searched for a phone inside it, and ordinary numbers
 ///    (`3个月`, `2020年5月`, `12345热线`, tracking numbers `2026-0000123`) match none of these.
 /// 4. House numbers: a chain of numbers with address units (号楼, 号院, 单元, 号, 栋, 幢, 楼, 层,
-///    室, a bare room number after 单元, or `3-2-501`). It is masked when it looks like an address:
-///    two or more parts, or a place word before it (小区, 村, 路, 街, 胡同, 家园 …), or an address
-///    cue (住在, 家住, 地址, 位于), or a single 号/号楼/栋/单元/室 part right after a town. Masking keeps
+///    室, 排, a bare room number after 单元, or `3-2-501`). It is masked when it looks like an
+///    address: two or more parts, a room (`1202室`), a place word before it (小区, 村, 路, 街, 胡同,
+///    家园 …), an address cue (住在, 家住, 地址, 位于), or a single 号/号楼/栋/单元 part right after a
+///    town. A lone `3楼`, `5月12号` or `〔2021〕5号` is not an address. Masking keeps
 ///    the text up to and including the town-level unit (镇, 乡, 街道, 地区 or a name in `towns`)
 ///    and turns the rest up to the end of the chain into `****`; without a town, the place name
 ///    and the chain become `****`. Text before the town (北京市密云区) is kept.
 /// 5. Names found by context, a common surname and one or two given-name characters:
-///    after 我叫/名叫/姓名/联系人/…人： (and after 本人 when the name is followed by punctuation or
-///    by 住/家/电话 …), and before 先生/女士/同志/老师/师傅. Masked as surname + one `*` per given
-///    character; a surname alone before a title (`张先生`) is not a name and stays. These come
+///    after 我叫/名叫/姓名/联系人/来信人/反映人/投诉人/申请人 (and after 本人 when the name is followed
+///    by punctuation or by 住/家/男/女 …), and before 先生/女士/同志/老师/师傅. Masked as the first
+///    character + one `*` per further character (欧阳修 → 欧**, as `Masking.name`); a surname alone
+///    before a title (`张先生`, `谢谢李老师`) is not a name and stays. These come
 ///    before known names so that a known 王伟 cannot cut 我叫王伟丹 short.
 /// 6. Known names: every occurrence becomes the first character and one `*` per further
 ///    character (`张三丰` → `张**`).
@@ -422,7 +424,7 @@ private struct MaskingScan {
             guard !claimed[i], let chain = houseChain(at: i) else { i += 1; continue }
             // Two or more parts are an address on their own; one part (`12号`, `3楼`, or a dashed
             // `3-2-501` that may as well be a date) needs a place word, a cue or a town before it.
-            let strongChain = chain.parts >= 2 || chain.dashedWithUnit
+            let strongChain = chain.parts >= 2 || chain.dashedWithUnit || chain.firstUnit == AddressUnits.room
             // Walk back over the place name in front of the chain, up to a town or a break.
             var p = i
             var townEnd: Int?
@@ -511,6 +513,13 @@ private struct MaskingScan {
             let c2: Unicode.Scalar? = isGivenNameCharacter(t - 2) ? s[t - 2] : nil
             let c3: Unicode.Scalar? = isGivenNameCharacter(t - 3) ? s[t - 3] : nil
             let c2IsSurname = c2.map { PersonNames.surnames.contains($0) } ?? false
+            if let c2, isGivenNameCharacter(t - 3), isGivenNameCharacter(t - 4),
+                PersonNames.compoundSurnames.contains(where: { endsWith($0, at: t - 3) }),
+                !PersonNames.afterName.contains(c2), !PersonNames.afterName.contains(c1)
+            {
+                maskName(t - 4, surname: 2, given: 2)  // 欧阳娜娜女士
+                continue
+            }
             if PersonNames.surnames.contains(c1), !c2IsSurname || PersonNames.beforeName.contains(c2!) { continue }
             if PersonNames.afterName.contains(c1) || PersonNames.notNamesBeforeTitles.contains(where: { endsWith($0, at: t - 1) }) { continue }
             if let c3, let c2, !PersonNames.afterName.contains(c2),
@@ -575,12 +584,14 @@ private func scalars(_ words: [String]) -> [[Unicode.Scalar]] { words.map { Arra
 
 private enum AddressUnits {
     /// Units after a house number, longest first.
-    static let units = scalars(["号楼", "号院", "单元", "号", "栋", "幢", "楼", "层", "室"])
+    static let units = scalars(["号楼", "号院", "单元", "号", "栋", "幢", "楼", "层", "室", "排"])
     static let unitsAfterChineseNumerals = scalars(["号楼", "号院", "单元", "栋", "幢"])
     /// A single part right after a town is an address with these units (`密云镇12号`), not with 楼/层.
     static let unitsAfterTown = scalars(["号楼", "号院", "单元", "号", "栋", "幢", "室"])
     /// A bare number after these is a room number (`2单元501`).
     static let roomFollows = scalars(["号楼", "单元", "栋", "幢", "楼", "层", "号"])
+    /// A room (`1202室`) is an address on its own.
+    static let room = scalars(["室"])[0]
     /// Counters and time units: a number before one of them is a quantity, not a room.
     static let counters = Set("点时日号天年月分秒元角个次人户米平条件位辆岁斤吨周期届版页万千百亿栋层楼室".unicodeScalars)
     static let chineseNumerals = Set("一二三四五六七八九十".unicodeScalars)
@@ -596,7 +607,7 @@ private enum AddressUnits {
 
     /// The length of the town-level unit ending at `end` (a name from `towns`, or 镇/乡/街道/地区), or 0.
     static func townUnitLength(_ s: [Unicode.Scalar], endingAt end: Int, towns: [[Unicode.Scalar]]) -> Int {
-        for town in towns where end - town.count + 1 >= 0 && Array(s[(end - town.count + 1)...end]) == town {
+        for town in towns where end - town.count + 1 >= 0 && s[(end - town.count + 1)...end].elementsEqual(town) {
             return town.count
         }
         switch s[end] {
