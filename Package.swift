@@ -5,6 +5,7 @@ import PackageDescription
 //   MailboxCore  – pure domain: letters, validation, calendar, SLA clock. No I/O.
 //   MailboxStore – PostgreSQL persistence (PostgresNIO) and migrations.
 //   MailboxAPI   – Hummingbird HTTP layer: controllers, middleware, problem+json.
+//   MailboxDelivery – the app's notification outbox sender (AsyncHTTPClient).
 //   mailbox      – the executable; only wires configuration, services and commands.
 let package = Package(
     name: "district-mailbox",
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "MailboxCore"),
@@ -36,6 +38,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The app's notifications: the outbox sender (outbound HTTP); depends on the store only.
+        .target(
+            name: "MailboxDelivery",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -57,6 +72,7 @@ let package = Package(
                 "MailboxCore",
                 "MailboxStore",
                 "MailboxAPI",
+                "MailboxDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -89,8 +105,10 @@ let package = Package(
                 "MailboxCore",
                 "MailboxStore",
                 "MailboxAPI",
+                "MailboxDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -15,6 +15,7 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository, Sta
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/letters", use: portal)
         router.post("/v1/intake/app", use: app)
+        router.post("/v1/intake/app/rating", use: appRating)
     }
 
     @Sendable func portal(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -38,24 +39,45 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository, Sta
         return receipt(record, code: code, duplicate: false, status: .created)
     }
 
-    @Sendable func app(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// A signed delivery's raw body: size first, then the signature over the raw bytes, before
+    /// anything is parsed.
+    func verifiedAppBody(_ request: Request, _ context: AppRequestContext) async throws -> (WebhookVerifier, ByteBuffer) {
         guard let verifier = mailbox.verifier else {
             throw Problem(.serviceUnavailable, type: "webhook-disabled", title: "App webhook not configured",
                           detail: "The server has no MAILBOX_APP_WEBHOOK_SECRET.")
         }
-        // Size first, then the signature over the raw bytes, before anything is parsed.
         let body = try await request.body.collect(upTo: BodyLimits.json)
-        let bytes = Data(buffer: body)
         do throws(WebhookVerifier.Failure) {
             try verifier.verify(
                 timestamp: request.headers[.mailboxTimestamp], signature: request.headers[.mailboxSignature],
-                body: bytes, now: Date())
+                body: Data(buffer: body), now: Date())
         } catch {
             context.logger.notice("app webhook signature rejected", metadata: ["reason": "\(error)"])
             throw Problem.unauthorized(error.detail)
         }
         try requireJSONContentType(request)
         try requireUTF8(body)
+        return (verifier, body)
+    }
+
+    /// 评价 through the app: `{app_letter_id, satisfaction, resolved, comment}`, signed like a letter.
+    @Sendable func appRating(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (_, body) = try await verifiedAppBody(request, context)
+        let b = try decodeJSON(PublicController<Letters, Calendars, Staff>.RatingBody.self, from: body)
+        guard let ref = b.appLetterId, !ref.isEmpty, ref.count <= 64 else {
+            throw Problem.validation([FieldError(field: "app_letter_id", message: "is required")])
+        }
+        let rating = try PublicController<Letters, Calendars, Staff>.rating(b, channel: .app)
+        guard let record = try await mailbox.letters.letter(channel: .app, channelRef: ref) else {
+            throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No app letter \(ref.prefix(64)).")
+        }
+        let public_ = PublicController(mailbox: mailbox)
+        return try await public_.lookupResponse(try await public_.rate(record, rating))
+    }
+
+    @Sendable func app(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (verifier, body) = try await verifiedAppBody(request, context)
+        let bytes = Data(buffer: body)
         let submission = try decodeJSON(LetterSubmission.self, from: body)
         let (content, appLetterID) = try submission.validatedForApp()
         let code = verifier.derivedQueryCode(appLetterID: appLetterID)

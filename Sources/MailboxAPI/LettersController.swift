@@ -41,7 +41,15 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         var dueAt: Date?
         var warnAt: Date?
         var closedAt: Date?
+        /// The released reply only; drafts are under `replyDraft`.
         var reply: String?
+        var replyDraft: DraftView?
+        var review: ReplyReview?
+        var reviewSteps: ReviewSteps
+        var releaseRound: Int
+        var withheld: Bool
+        var reopenedAt: Date?
+        var ratings: [RatingView]
         var elapsedBusinessSeconds: Int64?
         var handlingWorkingDays: Double?
         var deadlineMet: Bool?
@@ -49,6 +57,26 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         var version: Int
         var allowedActions: [LetterActionName]
         var events: [Event]
+    }
+
+    /// 答复草稿: staff only, never in any public answer.
+    struct DraftView: Encodable {
+        var revision: Int
+        var text: String
+        var author: String
+        var createdAt: Date
+        /// 错敏字 findings of this text under the current lists.
+        var findings: [TextFinding]
+    }
+
+    struct RatingView: Encodable {
+        var round: Int
+        var satisfaction: LetterRating.Satisfaction
+        var resolved: Bool
+        var comment: String?
+        var channel: LetterChannel
+        var ratedAt: Date
+        var reopened: Bool
     }
 
     struct Event: Encodable {
@@ -171,13 +199,16 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
     struct ActionBody: Decodable {
         var reason: String?
         var note: String?
-        var reply: String?
+        var text: String?
+        var comment: String?
+        var overrideReason: String?
         var departmentId: String?
         var cohandlers: [String]?
         var workingDays: Int?
         var into: String?
         enum CodingKeys: String, CodingKey {
-            case reason, note, reply, departmentId = "department_id", cohandlers, workingDays = "working_days", into
+            case reason, note, text, comment, overrideReason = "override_reason", departmentId = "department_id", cohandlers,
+                 workingDays = "working_days", into
         }
     }
 
@@ -243,6 +274,15 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         let events = try await mailbox.letters.events(letterID: r.id, publicOnly: false)
         let perDay = Double(mailbox.cache.current.calendar?.secondsPerWorkingDay ?? BusinessHours.standard.secondsPerWorkingDay)
         let content = visibility == .full ? r.content : r.content.masked
+        var draft: DraftView?
+        if let d = r.draft {
+            draft = DraftView(revision: d.revision, text: d.text, author: d.author, createdAt: d.createdAt,
+                              findings: try await mailbox.currentChecker().check(d.text))
+        }
+        let ratings = try await mailbox.letters.ratings(letterID: r.id).map {
+            RatingView(round: $0.round, satisfaction: $0.rating.satisfaction, resolved: $0.rating.resolved,
+                       comment: $0.rating.comment, channel: $0.rating.channel, ratedAt: $0.ratedAt, reopened: $0.reopened)
+        }
         let view = StaffLetter(
             trackingNo: r.trackingNo, channel: r.channel, channelRef: r.channelRef, category: content.category,
             title: content.title, body: content.body, personalData: visibility == .full ? "full" : "masked",
@@ -251,7 +291,9 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
             statusName: r.status.chineseName, departmentId: r.departmentID, department: r.departmentName,
             cohandlers: r.cohandlers, supervised: r.supervised, mergedInto: r.mergedIntoTrackingNo,
             pendingExtension: r.pendingExtension, receivedAt: r.receivedAt, slaState: r.sla.state.rawValue,
-            dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply,
+            dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply, replyDraft: draft,
+            review: r.review, reviewSteps: r.reviewSteps, releaseRound: r.releaseRound, withheld: r.withheld,
+            reopenedAt: r.reopenedAt, ratings: ratings,
             elapsedBusinessSeconds: r.sla.elapsedBusinessSeconds,
             handlingWorkingDays: r.sla.elapsedBusinessSeconds.map { Double($0) / perDay },
             deadlineMet: r.sla.deadlineMet, imported: r.imported, version: r.version,
@@ -306,7 +348,11 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         case .start: .start
         case .pause: .pause(reason: b.reason ?? "")
         case .resume: .resume
-        case .close: .close(reply: b.reply ?? "")
+        case .draftReply: .draftReply(text: b.text ?? "")
+        case .submitReply: .submitReply
+        case .approveReply: .approveReply(overrideReason: b.overrideReason)
+        case .returnReply: .returnReply(comment: b.comment ?? "")
+        case .withhold: .withhold(reason: b.reason ?? "")
         case .return: .returnToCentre(reason: b.reason ?? "")
         case .requestExtension: .requestExtension(workingDays: b.workingDays ?? 0, reason: b.reason ?? "")
         case .approveExtension: .approveExtension
@@ -348,11 +394,20 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         let needsDepartments: Bool = switch action { case .route, .transfer: true; default: false }
         let known = needsDepartments ? try await mailbox.letters.activeDepartmentIDs() : []
         let now = Date()
-        let t: LetterTransition
+        var facts = record.facts
+        if case .approveReply = action, let draft = facts.draft {
+            // The lists may have changed since the draft was saved: approval goes by today's.
+            facts.draft?.openFindings = try await mailbox.currentChecker().check(draft.text).count
+        }
+        var t: LetterTransition
         do {
-            t = try LetterWorkflow.decide(action, on: record.facts, by: who, at: now, knownDepartments: known)
+            t = try LetterWorkflow.decide(action, on: facts, by: who, at: now, knownDepartments: known)
         } catch {
             throw Self.problem(error)
+        }
+        if let text = t.draftText {
+            let findings = try await mailbox.currentChecker().check(text)
+            t.draftFindingsJSON = String(decoding: try MailboxJSON.encoder().encode(findings), as: UTF8.self)
         }
         var sla = record.sla
         if let clock = t.facts.clock {

@@ -25,13 +25,17 @@ public struct APIConfiguration: Sendable {
     public var openAPIDocument: String?
     /// Staff sign-in: session lifetime, bcrypt cost and login throttling.
     public var auth: AuthSettings
+    /// MAILBOX_REOPEN_WORKING_DAYS: an unsatisfied rating within this many working days after
+    /// the release reopens the letter (重办), once.
+    public var reopenWindowWorkingDays: Int
 
     public init(webhookSecret: String? = nil, webhookWindowSeconds: Int = 300, openAPIDocument: String? = nil,
-                auth: AuthSettings = AuthSettings()) {
+                auth: AuthSettings = AuthSettings(), reopenWindowWorkingDays: Int = 10) {
         self.webhookSecret = webhookSecret
         self.webhookWindowSeconds = webhookWindowSeconds
         self.openAPIDocument = openAPIDocument
         self.auth = auth
+        self.reopenWindowWorkingDays = reopenWindowWorkingDays
     }
 }
 
@@ -71,6 +75,21 @@ public final class RoutingCache: Sendable {
     }
 }
 
+/// The 错敏字 checker built from the stored lists, cached like the routing rules: rebuilt when
+/// the stored version moves (a change here or on another instance).
+public final class CheckerCache: Sendable {
+    private let state = Mutex<(version: Int64, checker: TextChecker?)>((-1, nil))
+
+    public init() {}
+
+    public var version: Int64 { state.withLock { $0.version } }
+    public var checker: TextChecker? { state.withLock { $0.checker } }
+
+    public func replace(version: Int64, checker: TextChecker) {
+        state.withLock { $0 = (version, checker) }
+    }
+}
+
 /// The calendar and policies the service computes deadlines with, cached in memory: intake
 /// must not read 2,900 calendar rows per letter. Replaced after every change this instance
 /// makes, and refreshed when the stored version moves (another instance changed it).
@@ -93,17 +112,21 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let letters: Letters
     public let calendars: Calendars
     public let staff: Staff
+    /// Word lists, review steps, the app's outbox and disclosure.
+    public let replies: any ReplyStore
+    public let checkers = CheckerCache()
     public let cache: CalendarCache
     public let routing: RoutingCache
     public let sessions: SessionCache
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 
-    public init(letters: Letters, calendars: Calendars, staff: Staff, cache: CalendarCache, routing: RoutingCache = RoutingCache(),
-                sessions: SessionCache = SessionCache(), config: APIConfiguration) {
+    public init(letters: Letters, calendars: Calendars, staff: Staff, replies: any ReplyStore, cache: CalendarCache,
+                routing: RoutingCache = RoutingCache(), sessions: SessionCache = SessionCache(), config: APIConfiguration) {
         self.letters = letters
         self.calendars = calendars
         self.staff = staff
+        self.replies = replies
         self.cache = cache
         self.routing = routing
         self.sessions = sessions
@@ -115,6 +138,15 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public func refreshRoutingIfStale() async throws {
         let version = try await staff.routingRulesVersion()
         if version != routing.version { routing.replace(version: version, rules: try await staff.routingRules()) }
+    }
+
+    /// The 错敏字 checker of the stored lists, rebuilt first if they changed.
+    public func currentChecker() async throws -> TextChecker {
+        let version = try await replies.wordListsVersion()
+        if version == checkers.version, let checker = checkers.checker { return checker }
+        let checker = try TextChecker(lists: try await replies.wordLists().map(\.wordList))
+        checkers.replace(version: version, checker: checker)
+        return checker
     }
 
     /// Loads the stored calendar and policies into the cache (after a change, and at start-up).

@@ -100,6 +100,15 @@ public struct LetterRecord: Sendable, Hashable {
     public var supervised: Bool = false
     public var mergedIntoTrackingNo: String?
     public var pendingExtension: PendingExtension?
+    /// The reply draft not yet released, if any (staff only; never shown to the public).
+    public var draft: StoredDraft?
+    public var review: ReplyReview?
+    public var reviewSteps: ReviewSteps = .leadCentre
+    public var lastDraftRevision = 0
+    /// How many replies were released (1, or 2 after a re-handling).
+    public var releaseRound = 0
+    public var withheld = false
+    public var reopenedAt: Date?
 
     public var ownership: LetterOwnership {
         LetterOwnership(ownerDepartmentID: departmentID, cohandlers: cohandlers, departments: departments)
@@ -109,8 +118,62 @@ public struct LetterRecord: Sendable, Hashable {
     public var facts: LetterFacts {
         let clock = sla.clockJSON.flatMap { try? MailboxJSON.decoder().decode(SLAClock.self, from: Data($0.utf8)) }
         return LetterFacts(status: status, ownership: ownership, clock: clock, pendingExtension: pendingExtension,
-                           supervised: supervised, mergedIntoTrackingNo: mergedIntoTrackingNo)
+                           supervised: supervised, mergedIntoTrackingNo: mergedIntoTrackingNo,
+                           draft: draft.map { ReplyDraft(revision: $0.revision, text: $0.text, openFindings: $0.findingsCount) },
+                           review: review, reviewSteps: reviewSteps, withheld: withheld, reopened: reopenedAt != nil,
+                           lastDraftRevision: lastDraftRevision)
     }
+}
+
+/// A saved revision of a reply draft.
+public struct StoredDraft: Sendable, Hashable {
+    public var revision: Int
+    public var text: String
+    public var author: String
+    public var createdAt: Date
+    /// The 错敏字 findings when it was saved, as JSON.
+    public var findingsJSON: String
+    public var findingsCount: Int
+}
+
+/// 满意度评价: the citizen's rating of a released reply.
+public struct LetterRating: Sendable, Hashable {
+    public enum Satisfaction: String, Sendable, Codable, CaseIterable, Hashable {
+        /// 满意
+        case satisfied
+        /// 基本满意
+        case basicallySatisfied = "basically_satisfied"
+        /// 不满意
+        case dissatisfied
+
+        public var chineseName: String {
+            switch self {
+            case .satisfied: "满意"
+            case .basicallySatisfied: "基本满意"
+            case .dissatisfied: "不满意"
+            }
+        }
+    }
+    public var satisfaction: Satisfaction
+    /// 已解决 / 未解决.
+    public var resolved: Bool
+    public var comment: String?
+    public var channel: LetterChannel
+
+    public init(satisfaction: Satisfaction, resolved: Bool, comment: String?, channel: LetterChannel) {
+        self.satisfaction = satisfaction
+        self.resolved = resolved
+        self.comment = comment
+        self.channel = channel
+    }
+}
+
+/// A stored rating, with the release round it rates.
+public struct StoredRating: Sendable, Hashable {
+    public var round: Int
+    public var rating: LetterRating
+    public var ratedAt: Date
+    public var reopened: Bool
 }
 
 public struct LetterEventRecord: Sendable, Hashable {
@@ -136,6 +199,8 @@ public protocol LetterStore: Sendable {
     /// Stores a letter and its first event atomically; idempotent on (channel, channelRef).
     func intake(_ letter: NewLetter) async throws -> IntakeOutcome
     func letter(trackingNo: String) async throws -> LetterRecord?
+    /// The letter a channel delivered under its own id (the app's letter id).
+    func letter(channel: LetterChannel, channelRef: String) async throws -> LetterRecord?
     func events(letterID: Int64, publicOnly: Bool) async throws -> [LetterEventRecord]
     /// Stores all letters in one transaction, or none (StoreError.importRejected with line numbers).
     func importLetters(_ letters: [(line: Int, letter: NewLetter)]) async throws -> Int
@@ -149,4 +214,10 @@ public protocol LetterStore: Sendable {
     func recordPersonalDataRead(by who: StaffIdentity, letterID: Int64, trackingNo: String, purpose: String) async throws
     /// Ids of the departments letters may be routed to (active ones).
     func activeDepartmentIDs() async throws -> Set<String>
+    /// Records a rating of the letter's current release round with its `rated` event and, when
+    /// `reopen` is given, the 重办 transition, atomically at `expectedVersion`. A second rating of
+    /// the same round is StoreError.conflict.
+    func rate(letterID: Int64, expectedVersion: Int, round: Int, _ rating: LetterRating,
+              reopen: (LetterTransition, SLAColumns)?, at now: Date) async throws -> LetterRecord
+    func ratings(letterID: Int64) async throws -> [StoredRating]
 }

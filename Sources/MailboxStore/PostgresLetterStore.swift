@@ -23,9 +23,16 @@ public struct PostgresLetterStore: LetterStore {
         l.citizen_key, encode(l.query_code_hash, 'hex') AS query_code_hash, l.status, l.department_id,
         d.name AS department_name, l.received_at, l.sla_clock::text AS sla_clock, l.sla_state, l.due_at, l.warn_at,
         l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version,
-        l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension
+        l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension,
+        l.reply_revision, l.reply_review::text AS reply_review, l.release_round, l.withheld, l.reopened_at,
+        r.text AS draft_text, r.author AS draft_author, r.created_at AS draft_created_at, r.findings::text AS draft_findings,
+        jsonb_array_length(r.findings) AS draft_findings_count, p.steps AS review_steps
         """
-    static let from = "letters l LEFT JOIN departments d ON d.id = l.department_id LEFT JOIN letters m ON m.id = l.merged_into"
+    static let from = """
+        letters l LEFT JOIN departments d ON d.id = l.department_id LEFT JOIN letters m ON m.id = l.merged_into
+        LEFT JOIN letter_replies r ON r.letter_id = l.id AND r.revision = l.reply_revision AND r.released_at IS NULL
+        LEFT JOIN reply_review_policies p ON p.category = l.category
+        """
 
     public func ping(timeout: Duration) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -65,6 +72,10 @@ public struct PostgresLetterStore: LetterStore {
 
     public func letter(trackingNo: String) async throws -> LetterRecord? {
         try await fetch(where: "l.tracking_no = ", trackingNo)
+    }
+
+    public func letter(channel: LetterChannel, channelRef: String) async throws -> LetterRecord? {
+        try await fetch(channel: channel, channelRef: channelRef)
     }
 
     func fetch(channel: LetterChannel, channelRef: String) async throws -> LetterRecord? {
@@ -109,6 +120,18 @@ public struct PostgresLetterStore: LetterStore {
         record.mergedIntoTrackingNo = try v("merged_into")
         record.pendingExtension = try v("pending_extension", String?.self)
             .flatMap { try? MailboxJSON.decoder().decode(PendingExtension.self, from: Data($0.utf8)) }
+        record.lastDraftRevision = Int(try v("reply_revision", Int32?.self) ?? 0)
+        record.review = try v("reply_review", String?.self)
+            .flatMap { try? MailboxJSON.decoder().decode(ReplyReview.self, from: Data($0.utf8)) }
+        record.releaseRound = Int(try v("release_round", Int16.self))
+        record.withheld = try v("withheld")
+        record.reopenedAt = try v("reopened_at")
+        record.reviewSteps = ReviewSteps(rawValue: try v("review_steps", String?.self) ?? "") ?? .leadCentre
+        if let text = try v("draft_text", String?.self) {
+            record.draft = StoredDraft(revision: record.lastDraftRevision, text: text, author: try v("draft_author"),
+                                       createdAt: try v("draft_created_at"), findingsJSON: try v("draft_findings"),
+                                       findingsCount: Int(try v("draft_findings_count", Int32.self)))
+        }
         return record
     }
 
@@ -228,44 +251,132 @@ public struct PostgresLetterStore: LetterStore {
 
     public func apply(_ t: LetterTransition, letterID: Int64, expectedVersion: Int, sla: SLAColumns,
                       by who: StaffIdentity, at now: Date) async throws -> LetterRecord {
-        let f = t.facts
-        let closedAt: Date? = f.status == .closed ? (f.clock?.closedAt ?? now) : nil
-        let pending = try f.pendingExtension.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
         do {
             try await client.withTransaction(logger: logger) { tx in
-                let rows = try await tx.query(
-                    """
-                    UPDATE letters SET status = \(f.status.rawValue), department_id = \(f.ownership.ownerDepartmentID),
-                        cohandlers = \(f.ownership.cohandlers), departments = \(f.ownership.departments),
-                        supervised = \(f.supervised), pending_extension = \(pending)::jsonb,
-                        merged_into = (SELECT id FROM letters WHERE tracking_no = \(f.mergedIntoTrackingNo)),
-                        sla_clock = \(sla.clockJSON)::jsonb, sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt),
-                        warn_at = \(sla.warnAt), elapsed_business_seconds = \(sla.elapsedBusinessSeconds),
-                        deadline_met = \(sla.deadlineMet), closed_at = \(closedAt), reply = coalesce(\(t.reply), reply),
-                        version = version + 1, updated_at = now()
-                    WHERE id = \(letterID) AND version = \(Int32(expectedVersion))
-                    RETURNING version
-                    """, logger: logger)
-                var newVersion: Int32?
-                for try await v in rows.decode(Int32.self) { newVersion = v }
-                guard let newVersion else {
-                    var current = 0
-                    for try await v in try await tx.query("SELECT version FROM letters WHERE id = \(letterID)", logger: logger)
-                        .decode(Int32.self) { current = Int(v) }
-                    throw StoreError.staleVersion(current: current)
-                }
-                try await tx.query(
-                    """
-                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, actor_role, public, data)
-                    VALUES (\(letterID), \(newVersion), \(t.event.rawValue), \(now), \(who.actor), \(who.role.rawValue),
-                            \(t.event.isPublic), \(MailboxJSON.object(t.data))::jsonb)
-                    """, logger: logger)
+                try await Self.write(t, letterID: letterID, expectedVersion: expectedVersion, sla: sla, actor: who.actor,
+                                     actorRole: who.role.rawValue, at: now, tx: tx, logger: logger)
             }
         } catch {
             throw StoreError.unwrap(error)
         }
         guard let record = try await fetch(where: "l.id = ", letterID) else { throw StoreError.notFound }
         return record
+    }
+
+    /// Writes one decided transition inside `tx`: the letter's new facts, SLA columns and reply
+    /// state, its draft or released reply, and its one event. Returns the new version.
+    @discardableResult
+    static func write(_ t: LetterTransition, letterID: Int64, expectedVersion: Int, sla: SLAColumns, actor: String,
+                      actorRole: String?, at now: Date, tx: PostgresConnection, logger: Logger) async throws -> Int32 {
+        let f = t.facts
+        let closedAt: Date? = f.status == .closed ? (f.clock?.closedAt ?? now) : nil
+        let pending = try f.pendingExtension.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
+        let review = try f.review.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
+        let lastRevision: Int32? = f.lastDraftRevision > 0 ? Int32(f.lastDraftRevision) : nil
+        let released = t.reply != nil
+        let rows = try await tx.query(
+            """
+            UPDATE letters SET status = \(f.status.rawValue), department_id = \(f.ownership.ownerDepartmentID),
+                cohandlers = \(f.ownership.cohandlers), departments = \(f.ownership.departments),
+                supervised = \(f.supervised), pending_extension = \(pending)::jsonb,
+                merged_into = (SELECT id FROM letters WHERE tracking_no = \(f.mergedIntoTrackingNo)),
+                sla_clock = \(sla.clockJSON)::jsonb, sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt),
+                warn_at = \(sla.warnAt), elapsed_business_seconds = \(sla.elapsedBusinessSeconds),
+                deadline_met = \(sla.deadlineMet), closed_at = \(closedAt), reply = coalesce(\(t.reply), reply),
+                reply_revision = \(lastRevision), reply_review = \(review)::jsonb, withheld = \(f.withheld),
+                release_round = release_round + CASE WHEN \(released) THEN 1 ELSE 0 END,
+                reopened_at = CASE WHEN \(f.reopened) THEN coalesce(reopened_at, \(now)) END,
+                version = version + 1, updated_at = now()
+            WHERE id = \(letterID) AND version = \(Int32(expectedVersion))
+            RETURNING version
+            """, logger: logger)
+        var newVersion: Int32?
+        for try await v in rows.decode(Int32.self) { newVersion = v }
+        guard let newVersion else {
+            var current = 0
+            for try await v in try await tx.query("SELECT version FROM letters WHERE id = \(letterID)", logger: logger)
+                .decode(Int32.self) { current = Int(v) }
+            throw StoreError.staleVersion(current: current)
+        }
+        if let text = t.draftText, let revision = lastRevision {
+            try await tx.query(
+                """
+                INSERT INTO letter_replies (letter_id, revision, text, author, created_at, findings)
+                VALUES (\(letterID), \(revision), \(text), \(actor), \(now), \(t.draftFindingsJSON)::jsonb)
+                """, logger: logger)
+        }
+        if let revision = t.releasedRevision {
+            try await tx.query(
+                "UPDATE letter_replies SET released_at = \(now) WHERE letter_id = \(letterID) AND revision = \(Int32(revision))",
+                logger: logger)
+        }
+        try await tx.query(
+            """
+            INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, actor_role, public, data)
+            VALUES (\(letterID), \(newVersion), \(t.event.rawValue), \(now), \(actor), \(actorRole),
+                    \(t.event.isPublic), \(MailboxJSON.object(t.data))::jsonb)
+            """, logger: logger)
+        return newVersion
+    }
+
+    public func rate(letterID: Int64, expectedVersion: Int, round: Int, _ rating: LetterRating,
+                     reopen: (LetterTransition, SLAColumns)?, at now: Date) async throws -> LetterRecord {
+        do {
+            try await client.withTransaction(logger: logger) { tx in
+                let rows = try await tx.query(
+                    """
+                    UPDATE letters SET version = version + 1, updated_at = now()
+                    WHERE id = \(letterID) AND version = \(Int32(expectedVersion)) RETURNING version
+                    """, logger: logger)
+                var newVersion: Int32?
+                for try await v in rows.decode(Int32.self) { newVersion = v }
+                guard let newVersion else { throw StoreError.staleVersion(current: 0) }
+                let inserted = try await tx.query(
+                    """
+                    INSERT INTO letter_ratings (letter_id, round, satisfaction, resolved, comment, channel, rated_at, reopened)
+                    VALUES (\(letterID), \(Int16(round)), \(rating.satisfaction.rawValue), \(rating.resolved), \(rating.comment),
+                            \(rating.channel.rawValue), \(now), \(reopen != nil))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger)
+                var wrote = false
+                for try await _ in inserted { wrote = true }
+                guard wrote else { throw StoreError.conflict("this reply was rated already") }
+                let data = MailboxJSON.object(["round": "\(round)", "satisfaction": rating.satisfaction.rawValue,
+                                               "resolved": "\(rating.resolved)", "channel": rating.channel.rawValue])
+                try await tx.query(
+                    """
+                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, actor_role, public, data)
+                    VALUES (\(letterID), \(newVersion), 'rated', \(now), 'citizen', NULL, true, \(data)::jsonb)
+                    """, logger: logger)
+                if let (t, sla) = reopen {
+                    try await Self.write(t, letterID: letterID, expectedVersion: Int(newVersion), sla: sla, actor: "citizen",
+                                         actorRole: nil, at: now, tx: tx, logger: logger)
+                }
+            }
+        } catch {
+            throw StoreError.unwrap(error)
+        }
+        guard let record = try await fetch(where: "l.id = ", letterID) else { throw StoreError.notFound }
+        return record
+    }
+
+    public func ratings(letterID: Int64) async throws -> [StoredRating] {
+        var result: [StoredRating] = []
+        let rows = try await client.query(
+            """
+            SELECT round, satisfaction, resolved, comment, channel, rated_at, reopened FROM letter_ratings
+            WHERE letter_id = \(letterID) ORDER BY round
+            """, logger: logger)
+        for try await (round, satisfaction, resolved, comment, channel, at, reopened)
+            in rows.decode((Int16, String, Bool, String?, String, Date, Bool).self)
+        {
+            result.append(StoredRating(
+                round: Int(round),
+                rating: LetterRating(satisfaction: LetterRating.Satisfaction(rawValue: satisfaction) ?? .dissatisfied,
+                                     resolved: resolved, comment: comment, channel: LetterChannel(rawValue: channel) ?? .portal),
+                ratedAt: at, reopened: reopened))
+        }
+        return result
     }
 
     public func workList(_ query: WorkListQuery, scope: LetterScope) async throws -> WorkListPage {

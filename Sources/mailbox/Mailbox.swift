@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MailboxAPI
+import MailboxDelivery
 import MailboxCore
 import MailboxStore
 import Metrics
@@ -16,7 +17,8 @@ struct MailboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailbox",
         abstract: "District Mailbox (区长信箱) case-management backend.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self, Demo.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self, Demo.self,
+                      CheckText.self, WordListCommand.self])
 }
 
 /// Options shared by every command that talks to the database (docs/configuration.md).
@@ -150,16 +152,24 @@ struct Serve: AsyncParsableCommand {
         let config = APIConfiguration(
             webhookSecret: secret,
             webhookWindowSeconds: Int(env["MAILBOX_WEBHOOK_WINDOW_SECONDS"] ?? "") ?? 300,
-            openAPIDocument: openAPI, auth: authSettings(env))
-        let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff, cache: cache, config: config)
+            openAPIDocument: openAPI, auth: authSettings(env),
+            reopenWindowWorkingDays: Int(env["MAILBOX_REOPEN_WORKING_DAYS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 10)
+        let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff,
+                              replies: PostgresReplyStore(client: client, logger: logger), cache: cache, config: config)
+        var services: [any Service] = [client, CalendarRefresher(mailbox: mailbox, logger: logger),
+                                       DeadlineWatchService(client: client, logger: logger)]
+        if let callback = appCallbackSettings(env, inboundSecret: secret) {
+            services.append(AppDeliverySender(client: client, settings: callback, logger: logger))
+        } else {
+            logger.warning("MAILBOX_APP_CALLBACK_URL is unset: app notifications wait in the outbox (app_deliveries)")
+        }
         let router = buildRouter(mailbox: mailbox, metrics: { registry.emitToString() })
         let listenHost = host ?? env["HOST"] ?? "127.0.0.1"
         let listenPort = port ?? Int(env["PORT"] ?? "") ?? 8080
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
-            services: [client, CalendarRefresher(mailbox: mailbox, logger: logger),
-                       DeadlineWatchService(client: client, logger: logger)],
+            services: services,
             logger: logger)
         let isEmbedded = db.configuredURL == nil
         let migrateFirst = migrate || isEmbedded || env["MAILBOX_MIGRATE"] == "1"
@@ -178,6 +188,19 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
     }
+}
+
+/// The app's notification endpoint from the environment (docs/configuration.md); nil without a
+/// URL or without any secret to sign with.
+func appCallbackSettings(_ env: [String: String], inboundSecret: String?) -> AppCallbackSettings? {
+    guard let url = env["MAILBOX_APP_CALLBACK_URL"], !url.isEmpty,
+        let secret = env["MAILBOX_APP_CALLBACK_SECRET"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inboundSecret
+    else { return nil }
+    var s = AppCallbackSettings(url: url, secret: secret)
+    if let t = Double(env["MAILBOX_APP_CALLBACK_TIMEOUT_SECONDS"] ?? ""), t > 0 { s.timeout = .milliseconds(Int64(t * 1000)) }
+    if let n = Int(env["MAILBOX_APP_CALLBACK_MAX_ATTEMPTS"] ?? ""), n > 0 { s.maxAttempts = n }
+    if let b = Double(env["MAILBOX_APP_CALLBACK_BACKOFF_SECONDS"] ?? ""), b > 0 { s.baseDelay = .milliseconds(Int64(b * 1000)) }
+    return s
 }
 
 /// Sign-in settings from the environment (docs/configuration.md).
@@ -269,6 +292,7 @@ struct ImportLetters: AsyncParsableCommand {
                 let calendars = CalendarStore(client: client, logger: logger)
                 let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
                                       staff: PostgresStaffStore(client: client, logger: logger),
+                                      replies: PostgresReplyStore(client: client, logger: logger),
                                       cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
                 return try await LetterImporter(mailbox: mailbox).importJSONLines(text)
             }

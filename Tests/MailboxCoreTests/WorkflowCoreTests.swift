@@ -14,11 +14,13 @@ struct WorkflowCoreTests {
     static let admin = StaffIdentity(userID: 6, username: "ad", role: .admin, departmentID: nil)
     static let departments: Set<String> = ["housing", "water", "education"]
 
-    static func facts(_ status: LetterStatus, owner: String? = "housing", pending: PendingExtension.Stage? = nil) -> LetterFacts {
+    static func facts(_ status: LetterStatus, owner: String? = "housing", pending: PendingExtension.Stage? = nil,
+                      draft: Bool = false, review: ReplyReview? = nil) -> LetterFacts {
         LetterFacts(
             status: status, ownership: LetterOwnership(ownerDepartmentID: owner, departments: owner.map { [$0] } ?? []),
             clock: SLAClock(receivedAt: t0, limitWorkingDays: 5),
-            pendingExtension: pending.map { PendingExtension(workingDays: 2, reason: "r", requestedBy: "h", requestedAt: t0, stage: $0) })
+            pendingExtension: pending.map { PendingExtension(workingDays: 2, reason: "r", requestedBy: "h", requestedAt: t0, stage: $0) },
+            draft: draft ? ReplyDraft(revision: 1, text: "您好，已答复。", openFindings: 0) : nil, review: review)
     }
 
     /// An action with valid fields, and someone whose role may take it on a housing letter.
@@ -32,7 +34,11 @@ struct WorkflowCoreTests {
         case .start: (.start, handler)
         case .pause: (.pause(reason: "请补充材料"), handler)
         case .resume: (.resume, handler)
-        case .close: (.close(reply: "已答复"), handler)
+        case .draftReply: (.draftReply(text: "您好，经核实……"), handler)
+        case .submitReply: (.submitReply, handler)
+        case .approveReply: (.approveReply(overrideReason: nil), lead)
+        case .returnReply: (.returnReply(comment: "请补充政策依据"), lead)
+        case .withhold: (.withhold(reason: "涉及他人隐私"), dispatcher)
         case .return: (.returnToCentre(reason: "非本单位职责"), handler)
         case .requestExtension: (.requestExtension(workingDays: 3, reason: "需会商"), handler)
         case .approveExtension: (.approveExtension, lead)
@@ -49,7 +55,9 @@ struct WorkflowCoreTests {
         for status in LetterStatus.allCases {
             // Extension approvals need a pending request; everything else needs none.
             let pending: PendingExtension.Stage? = (name == .approveExtension || name == .denyExtension) ? .lead : nil
-            let f = Self.facts(status, pending: pending)
+            // Reply actions need a draft and, in review, its lead step (the only step here).
+            let f = Self.facts(status, pending: pending, draft: true,
+                               review: [.approveReply, .returnReply].contains(name) ? ReplyReview(stage: .lead, steps: .lead) : nil)
             let rule = LetterWorkflow.rule(name)
             do {
                 let t = try LetterWorkflow.decide(action, on: f, by: who, at: Self.t0.addingTimeInterval(60), knownDepartments: Self.departments)
@@ -69,11 +77,14 @@ struct WorkflowCoreTests {
         }
     }
 
-    @Test("Final states allow nothing")
+    @Test("Final states allow nothing but keeping a closed letter's reply from publication")
     func finalStates() {
         for status in LetterStatus.allCases where status.isFinal {
-            #expect(LetterWorkflow.allowedActions(Self.facts(status)).isEmpty)
+            #expect(LetterWorkflow.allowedActions(Self.facts(status)) == (status == .closed ? [.withhold] : []))
         }
+        var withheld = Self.facts(.closed)
+        withheld.withheld = true
+        #expect(LetterWorkflow.allowedActions(withheld).isEmpty)
     }
 
     @Test("Roles: the centre routes, the owning department works, the lead approves first, the centre last")
@@ -144,16 +155,61 @@ struct WorkflowCoreTests {
         }
     }
 
-    @Test("Pause stops the clock from counting, close freezes it")
+    @Test("Pause stops the clock from counting; only the final approval of the reply freezes it")
     func clock() throws {
         var f = Self.facts(.processing)
         f = try LetterWorkflow.decide(.pause(reason: "补充材料"), on: f, by: Self.handler, at: Self.t0.addingTimeInterval(100),
                                       knownDepartments: []).facts
         #expect(f.clock?.pauses.count == 1 && f.clock?.pauses[0].end == nil)
-        let closed = try LetterWorkflow.decide(.close(reply: "已答复"), on: f, by: Self.handler, at: Self.t0.addingTimeInterval(200),
-                                               knownDepartments: [])
-        #expect(closed.facts.clock?.pauses[0].end == Self.t0.addingTimeInterval(200))
+        f = try LetterWorkflow.decide(.draftReply(text: "已答复"), on: f, by: Self.handler, at: Self.t0.addingTimeInterval(150),
+                                      knownDepartments: []).facts
+        f = try LetterWorkflow.decide(.resume, on: f, by: Self.handler, at: Self.t0.addingTimeInterval(160), knownDepartments: []).facts
+        f = try LetterWorkflow.decide(.submitReply, on: f, by: Self.handler, at: Self.t0.addingTimeInterval(170), knownDepartments: []).facts
+        #expect(f.status == .reviewing && f.clock?.closedAt == nil && f.review == ReplyReview(stage: .lead, steps: .leadCentre))
+        let endorsed = try LetterWorkflow.decide(.approveReply(overrideReason: nil), on: f, by: Self.lead,
+                                                 at: Self.t0.addingTimeInterval(180), knownDepartments: [])
+        #expect(endorsed.event == .replyApproved && endorsed.facts.status == .reviewing && endorsed.reply == nil)
+        #expect(endorsed.facts.clock?.closedAt == nil && endorsed.facts.review?.stage == .dispatcher)
+        // The lead may not give the centre's approval.
+        #expect(throws: WorkflowRefusal.self) {
+            try LetterWorkflow.decide(.approveReply(overrideReason: nil), on: endorsed.facts, by: Self.lead, at: Self.t0, knownDepartments: [])
+        }
+        let closed = try LetterWorkflow.decide(.approveReply(overrideReason: nil), on: endorsed.facts, by: Self.dispatcher,
+                                               at: Self.t0.addingTimeInterval(200), knownDepartments: [])
+        #expect(closed.facts.status == .closed && closed.event == .closed)
+        #expect(closed.facts.clock?.pauses[0].end == Self.t0.addingTimeInterval(160))
         #expect(closed.facts.clock?.closedAt == Self.t0.addingTimeInterval(200) && closed.reply == "已答复")
+    }
+
+    @Test("Open 错敏字 findings refuse approval unless overridden with a reason, which goes into the event")
+    func findingsBlockApproval() throws {
+        var f = Self.facts(.reviewing, draft: true, review: ReplyReview(stage: .lead, steps: .lead))
+        f.draft?.openFindings = 2
+        #expect(throws: WorkflowRefusal.self) {
+            try LetterWorkflow.decide(.approveReply(overrideReason: nil), on: f, by: Self.lead, at: Self.t0, knownDepartments: [])
+        }
+        #expect(throws: WorkflowRefusal.self) {
+            try LetterWorkflow.decide(.approveReply(overrideReason: "  "), on: f, by: Self.lead, at: Self.t0, knownDepartments: [])
+        }
+        let t = try LetterWorkflow.decide(.approveReply(overrideReason: "专有名词，非错字"), on: f, by: Self.lead, at: Self.t0,
+                                          knownDepartments: [])
+        #expect(t.facts.status == .closed && t.data["override_reason"] == "专有名词，非错字" && t.data["open_findings"] == "2")
+        f.draft?.openFindings = 0
+        let clean = try LetterWorkflow.decide(.approveReply(overrideReason: nil), on: f, by: Self.lead, at: Self.t0, knownDepartments: [])
+        #expect(clean.data["override_reason"] == nil)
+    }
+
+    @Test("Draft revisions never repeat, also after a release and a reopening; reopening happens once")
+    func revisionsAndReopen() throws {
+        var f = Self.facts(.processing)
+        f.lastDraftRevision = 3
+        let t = try LetterWorkflow.decide(.draftReply(text: "新答复"), on: f, by: Self.handler, at: Self.t0, knownDepartments: [])
+        #expect(t.facts.draft?.revision == 4 && t.draftText == "新答复" && t.data["revision"] == "4")
+        let closed = Self.facts(.closed)
+        let reopened = try #require(LetterWorkflow.reopen(closed, clock: SLAClock(receivedAt: Self.t0, limitWorkingDays: 5)))
+        #expect(reopened.facts.status == .processing && reopened.event == .reopened && reopened.facts.reopened)
+        #expect(LetterWorkflow.reopen(reopened.facts, clock: nil) == nil)
+        #expect(LetterWorkflow.reopen(Self.facts(.processing), clock: nil) == nil)
     }
 
     @Test("Who sees what: the centre and the owner in full, co-handlers and auditors masked, others not at all")

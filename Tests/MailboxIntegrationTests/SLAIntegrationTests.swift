@@ -148,15 +148,23 @@ struct SLAIntegrationTests {
             let badExtension = try await http.act(tracking, "request-extension", ["working_days": 0, "reason": "x"], token: handler)
             #expect(badExtension.status == .unprocessableContent)
 
-            let closed = try await http.act(tracking, "close", ["reply": "已督促物业整改"], token: handler)
-            #expect(closed.status == .ok)
+            // The reply is drafted, submitted and approved by the lead (a complaint also by the centre).
+            #expect(try await http.act(tracking, "draft-reply", ["text": "已督促物业整改"], token: handler).status == .ok)
+            #expect(try await http.act(tracking, "submit-reply", token: handler).status == .ok)
+            let inReview = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
+            #expect(inReview.status == .reviewing && inReview.sla.state == .running)
+            #expect(try await http.act(tracking, "approve-reply", token: lead).status == .ok)
+            if try #require(try await app.mailbox.letters.letter(trackingNo: tracking)).status == .reviewing {
+                #expect(try await http.act(tracking, "approve-reply", token: disp).status == .ok)
+            }
             let final = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
             #expect(final.status == .closed && final.sla.state == .stopped && final.reply == "已督促物业整改")
             #expect(final.sla.deadlineMet == true)
             #expect(final.sla.elapsedBusinessSeconds != nil && final.sla.elapsedBusinessSeconds! >= 0)
             let kinds = try await app.mailbox.letters.events(letterID: final.id, publicOnly: false).map(\.kind)
             #expect(kinds == ["received", "accepted", "routed", "signed", "started", "sla_paused", "sla_resumed",
-                              "extension_requested", "extension_endorsed", "sla_extended", "closed"])
+                              "extension_requested", "extension_endorsed", "sla_extended", "reply_drafted", "reply_submitted"]
+                + (kinds.contains("reply_approved") ? ["reply_approved"] : []) + ["closed"])
             #expect(try await http.act(tracking, "resume", token: handler).status == .conflict)
 
             let explain = try await http.staff("/v1/letters/\(tracking)/sla", token: handler)

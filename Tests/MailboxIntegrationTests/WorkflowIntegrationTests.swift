@@ -41,7 +41,8 @@ struct WorkflowIntegrationTests {
             for e in app.staffEndpoints {
                 let uri = e.path.replacingOccurrences(of: ":tracking", with: "2099-0000000")
                     .replacingOccurrences(of: ":username", with: "nobody").replacingOccurrences(of: ":id", with: "999999")
-                    .replacingOccurrences(of: ":date", with: "2031-01-01")
+                    .replacingOccurrences(of: ":date", with: "2031-01-01").replacingOccurrences(of: ":name", with: "nolist")
+                    .replacingOccurrences(of: ":category", with: "consultation")
                 let anonymous = try await http.execute(uri: uri, method: e.method, headers: [.contentType: "application/json"],
                                                        body: ByteBuffer(string: "{}"))
                 #expect(anonymous.status == .unauthorized, "\(e.method) \(e.path) anonymous")

@@ -121,8 +121,22 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     case supervised
     /// 合并: merged into the letter it duplicates.
     case merged
-    /// 办结: closed with a reply.
+    /// 办结: the reply was released (its final approval) and the letter closed.
     case closed
+    /// 答复拟稿: a revision of the reply draft was saved.
+    case replyDrafted = "reply_drafted"
+    /// 提交审核: the draft went to its reviewers.
+    case replySubmitted = "reply_submitted"
+    /// A reviewer approved the draft at a step that is not the last one (the lead, before the centre).
+    case replyApproved = "reply_approved"
+    /// A reviewer sent the draft back with a comment.
+    case replyReturned = "reply_returned"
+    /// 不予公开: the centre withheld the letter from publication.
+    case withheld
+    /// 评价: the citizen rated the released reply.
+    case rated
+    /// 重办: an unsatisfied rating reopened the letter to the same department with a new clock.
+    case reopened
     /// The SLA clock paused: waiting for the citizen (待补充).
     case slaPaused = "sla_paused"
     /// The SLA clock resumed: the citizen answered.
@@ -140,10 +154,11 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     public var isPublic: Bool {
         switch self {
         case .received, .imported, .accepted, .rejected, .routed, .transferred, .signed, .merged, .closed,
-            .slaPaused, .slaResumed, .slaExtended:
+            .slaPaused, .slaResumed, .slaExtended, .rated, .reopened:
             true
         case .started, .returned, .extensionRequested, .extensionEndorsed, .extensionDenied, .supervised,
-            .slaRecomputed, .slaWarning, .slaOverdue:
+            .slaRecomputed, .slaWarning, .slaOverdue, .replyDrafted, .replySubmitted, .replyApproved, .replyReturned,
+            .withheld:
             false
         }
     }

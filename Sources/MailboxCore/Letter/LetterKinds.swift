@@ -47,6 +47,9 @@ public enum LetterStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case processing
     /// 待补充: waiting for the citizen's supplementary information (clock paused).
     case awaitingCitizen = "awaiting_citizen"
+    /// 答复审核中: a reply draft waits for its reviewers (the lead, then maybe the centre); the
+    /// clock keeps running until the final approval releases it.
+    case reviewing
     /// 已办结: replied and closed.
     case closed
     /// 不予受理: rejected (out of scope, abusive).
@@ -68,6 +71,7 @@ extension LetterStatus {
         case .signed: "已签收"
         case .processing: "办理中"
         case .awaitingCitizen: "待补充材料"
+        case .reviewing: "答复审核中"
         case .closed: "已办结"
         case .rejected: "不予受理"
         case .merged: "已合并"

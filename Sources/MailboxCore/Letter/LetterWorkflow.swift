@@ -18,8 +18,17 @@ public enum LetterAction: Sendable, Hashable {
     case pause(reason: String)
     /// The citizen answered; the clock resumes.
     case resume
-    /// 办结: closed with the reply sent to the citizen; the clock stops and the outcome is frozen.
-    case close(reply: String)
+    /// 答复拟稿: saves a new revision of the reply draft (never visible outside the staff).
+    case draftReply(text: String)
+    /// 提交审核: sends the current draft to its reviewers.
+    case submitReply
+    /// 审核通过 at the draft's current step; the final approval releases the reply, closes the
+    /// letter and stops its clock. Open 错敏字 findings refuse it unless `overrideReason` is given.
+    case approveReply(overrideReason: String?)
+    /// 退回修改: the reviewer sends the draft back to the department with a comment.
+    case returnReply(comment: String)
+    /// 不予公开: the centre keeps a released reply out of publication.
+    case withhold(reason: String)
     /// 退回: not this department's business; back to the centre's triage queue.
     case returnToCentre(reason: String)
     /// 延期申请: the handler asks for more working days.
@@ -42,7 +51,11 @@ public enum LetterAction: Sendable, Hashable {
         case .start: .start
         case .pause: .pause
         case .resume: .resume
-        case .close: .close
+        case .draftReply: .draftReply
+        case .submitReply: .submitReply
+        case .approveReply: .approveReply
+        case .returnReply: .returnReply
+        case .withhold: .withhold
         case .returnToCentre: .return
         case .requestExtension: .requestExtension
         case .approveExtension: .approveExtension
@@ -55,12 +68,54 @@ public enum LetterAction: Sendable, Hashable {
 
 /// The actions by name: the path segment of `POST /v1/letters/{tracking}/{action}`.
 public enum LetterActionName: String, Sendable, CaseIterable, Hashable, Codable {
-    case accept, reject, route, transfer, sign, start, pause, resume, close
+    case accept, reject, route, transfer, sign, start, pause, resume
     case `return`
     case requestExtension = "request-extension"
     case approveExtension = "approve-extension"
     case denyExtension = "deny-extension"
     case supervise, merge
+    case draftReply = "draft-reply"
+    case submitReply = "submit-reply"
+    case approveReply = "approve-reply"
+    case returnReply = "return-reply"
+    case withhold
+}
+
+/// 审核流程: who reviews a reply before it is released, configured per category.
+public enum ReviewSteps: String, Sendable, Codable, CaseIterable, Hashable {
+    /// The department lead only.
+    case lead
+    /// The department lead, then the mailbox centre.
+    case leadCentre = "lead_centre"
+}
+
+/// A reply draft's review in flight: its current step and the steps it needs.
+public struct ReplyReview: Sendable, Hashable, Codable {
+    public enum Stage: String, Sendable, Codable, Hashable { case lead, dispatcher }
+    public var stage: Stage
+    public var steps: ReviewSteps
+
+    public init(stage: Stage, steps: ReviewSteps) {
+        self.stage = stage
+        self.steps = steps
+    }
+
+    /// Whether an approval at the current step releases the reply.
+    public var isFinalStep: Bool { stage == .dispatcher || steps == .lead }
+}
+
+/// The current revision of a reply draft, as the life cycle decides on it.
+public struct ReplyDraft: Sendable, Hashable {
+    public var revision: Int
+    public var text: String
+    /// 错敏字 findings in this text under the current lists.
+    public var openFindings: Int
+
+    public init(revision: Int, text: String, openFindings: Int) {
+        self.revision = revision
+        self.text = text
+        self.openFindings = openFindings
+    }
 }
 
 /// Who may take an action on a given letter.
@@ -71,12 +126,15 @@ public enum ActorRule: Sendable, Hashable {
     case ownerDepartment
     /// The lead of the department that owns the letter now.
     case ownerLead
+    /// Nobody on the staff: the citizen (a rating reopens the letter).
+    case citizen
 
     public func admits(_ who: StaffIdentity, owner: String?) -> Bool {
         switch self {
         case .dispatcher: who.role == .dispatcher
         case .ownerDepartment: (who.role == .handler || who.role == .lead) && owner != nil && who.departmentID == owner
         case .ownerLead: who.role == .lead && owner != nil && who.departmentID == owner
+        case .citizen: false
         }
     }
 }
@@ -113,15 +171,35 @@ public struct LetterFacts: Sendable, Hashable {
     public var pendingExtension: PendingExtension?
     public var supervised: Bool
     public var mergedIntoTrackingNo: String?
+    /// The current reply draft, if one was saved since the last release.
+    public var draft: ReplyDraft?
+    /// The draft's review in flight (status `reviewing`).
+    public var review: ReplyReview?
+    /// The review steps the letter's category asks for now.
+    public var reviewSteps: ReviewSteps
+    /// 不予公开.
+    public var withheld: Bool
+    /// 重办 happened already (a letter is reopened once at most).
+    public var reopened: Bool
+    /// The highest draft revision ever saved (released ones included): revisions never repeat.
+    public var lastDraftRevision: Int
 
     public init(status: LetterStatus, ownership: LetterOwnership, clock: SLAClock?, pendingExtension: PendingExtension? = nil,
-                supervised: Bool = false, mergedIntoTrackingNo: String? = nil) {
+                supervised: Bool = false, mergedIntoTrackingNo: String? = nil, draft: ReplyDraft? = nil,
+                review: ReplyReview? = nil, reviewSteps: ReviewSteps = .leadCentre, withheld: Bool = false,
+                reopened: Bool = false, lastDraftRevision: Int? = nil) {
         self.status = status
         self.ownership = ownership
         self.clock = clock
         self.pendingExtension = pendingExtension
         self.supervised = supervised
         self.mergedIntoTrackingNo = mergedIntoTrackingNo
+        self.draft = draft
+        self.review = review
+        self.reviewSteps = reviewSteps
+        self.withheld = withheld
+        self.reopened = reopened
+        self.lastDraftRevision = lastDraftRevision ?? draft?.revision ?? 0
     }
 }
 
@@ -131,8 +209,24 @@ public struct LetterTransition: Sendable, Hashable {
     public var event: LetterEventKind
     /// Event details (never personal data): always `from` and `to` status, plus the action's own.
     public var data: [String: String]
-    /// The reply text, for a closure.
+    /// The released reply text (the final approval).
     public var reply: String?
+    /// A new draft revision's text, to be stored as `facts.draft.revision`.
+    public var draftText: String?
+    /// The 错敏字 findings of the new draft as JSON (the caller checks the text and sets them).
+    public var draftFindingsJSON = "[]"
+    /// The draft revision the final approval released.
+    public var releasedRevision: Int?
+
+    public init(facts: LetterFacts, event: LetterEventKind, data: [String: String], reply: String? = nil,
+                draftText: String? = nil, releasedRevision: Int? = nil) {
+        self.facts = facts
+        self.event = event
+        self.data = data
+        self.reply = reply
+        self.draftText = draftText
+        self.releasedRevision = releasedRevision
+    }
 }
 
 /// Why an action was refused; the HTTP layer maps these to 403, 409 and 422.
@@ -169,7 +263,7 @@ public enum LetterWorkflow {
         public var event: LetterEventKind
     }
 
-    static let open: Set<LetterStatus> = [.received, .accepted, .assigned, .signed, .processing, .awaitingCitizen]
+    static let open: Set<LetterStatus> = [.received, .accepted, .assigned, .signed, .processing, .awaitingCitizen, .reviewing]
     static let working: Set<LetterStatus> = [.signed, .processing, .awaitingCitizen]
 
     public static let rules: [Rule] = [
@@ -181,7 +275,12 @@ public enum LetterWorkflow {
         Rule(action: .start, from: [.signed], to: .processing, event: .started),
         Rule(action: .pause, from: [.processing], to: .awaitingCitizen, event: .slaPaused),
         Rule(action: .resume, from: [.awaitingCitizen], to: .processing, event: .slaResumed),
-        Rule(action: .close, from: [.processing, .awaitingCitizen], to: .closed, event: .closed),
+        Rule(action: .draftReply, from: [.processing, .awaitingCitizen], to: nil, event: .replyDrafted),
+        Rule(action: .submitReply, from: [.processing], to: .reviewing, event: .replySubmitted),
+        // A step that is not the last keeps the letter in review (event reply_approved).
+        Rule(action: .approveReply, from: [.reviewing], to: .closed, event: .closed),
+        Rule(action: .returnReply, from: [.reviewing], to: .processing, event: .replyReturned),
+        Rule(action: .withhold, from: [.closed], to: nil, event: .withheld),
         Rule(action: .return, from: [.assigned, .signed, .processing], to: .accepted, event: .returned),
         Rule(action: .requestExtension, from: working, to: nil, event: .extensionRequested),
         Rule(action: .approveExtension, from: working, to: nil, event: .slaExtended),
@@ -195,9 +294,10 @@ public enum LetterWorkflow {
     /// Who may take `action` on the letter as it stands (approvals depend on the pending stage).
     public static func actor(for action: LetterActionName, _ facts: LetterFacts) -> ActorRule {
         switch action {
-        case .accept, .reject, .route, .transfer, .supervise, .merge: .dispatcher
-        case .sign, .start, .pause, .resume, .close, .return, .requestExtension: .ownerDepartment
+        case .accept, .reject, .route, .transfer, .supervise, .merge, .withhold: .dispatcher
+        case .sign, .start, .pause, .resume, .return, .requestExtension, .draftReply, .submitReply: .ownerDepartment
         case .approveExtension, .denyExtension: facts.pendingExtension?.stage == .dispatcher ? .dispatcher : .ownerLead
+        case .approveReply, .returnReply: facts.review?.stage == .dispatcher ? .dispatcher : .ownerLead
         }
     }
 
@@ -206,6 +306,8 @@ public enum LetterWorkflow {
         switch action {
         case .requestExtension: facts.pendingExtension != nil ? "an extension request is already pending" : nil
         case .approveExtension, .denyExtension: facts.pendingExtension == nil ? "no extension request is pending" : nil
+        case .submitReply: facts.draft == nil ? "there is no reply draft to submit (draft-reply first)" : nil
+        case .withhold: facts.withheld ? "the letter is withheld already" : nil
         default: nil
         }
     }
@@ -247,6 +349,7 @@ public enum LetterWorkflow {
         if let to = r.to { next.status = to }
         var data = ["from": facts.status.rawValue, "to": next.status.rawValue]
         var reply: String?
+        var draftText: String?
         var event = r.event
 
         func requireText(_ text: String, _ field: String, limit: Int = 500) throws(WorkflowRefusal) {
@@ -302,15 +405,57 @@ public enum LetterWorkflow {
                 clock.pauses[last].end = now
                 next.clock = clock
             }
-        case .close(let reply_):
-            try requireText(reply_, "reply", limit: LetterLimits.reply)
-            reply = reply_
-            next.pendingExtension = nil
-            if var clock = next.clock {
-                if let last = clock.pauses.indices.last, clock.pauses[last].end == nil { clock.pauses[last].end = now }
-                clock.closedAt = now
-                next.clock = clock
+        case .draftReply(let text):
+            try requireText(text, "text", limit: LetterLimits.reply)
+            let revision = max(facts.draft?.revision ?? 0, facts.lastDraftRevision) + 1
+            next.draft = ReplyDraft(revision: revision, text: text, openFindings: 0)
+            next.lastDraftRevision = revision
+            draftText = text
+            data["revision"] = "\(revision)"
+        case .submitReply:
+            let review = ReplyReview(stage: .lead, steps: facts.reviewSteps)
+            next.review = review
+            data["revision"] = "\(facts.draft!.revision)"
+            data["steps"] = review.steps.rawValue
+        case .approveReply(let overrideReason):
+            let draft = facts.draft!, review = facts.review!
+            data["revision"] = "\(draft.revision)"
+            data["stage"] = review.stage.rawValue
+            if draft.openFindings > 0 {
+                guard let why = overrideReason, !why.trimmingASCIIWhitespace().isEmpty else {
+                    throw .invalid(field: "override_reason",
+                                   message: "is required: the draft has \(draft.openFindings) open 错敏字 finding(s); correct the draft or approve with a reason")
+                }
+                try requireText(why, "override_reason")
+                data["override_reason"] = why
+                data["open_findings"] = "\(draft.openFindings)"
             }
+            if review.isFinalStep {
+                // 审核通过并发布: the reply goes out, the letter closes, the clock stops.
+                reply = draft.text
+                next.review = nil
+                next.draft = nil
+                next.pendingExtension = nil
+                if var clock = next.clock {
+                    if let last = clock.pauses.indices.last, clock.pauses[last].end == nil { clock.pauses[last].end = now }
+                    clock.closedAt = now
+                    next.clock = clock
+                }
+            } else {
+                event = .replyApproved
+                next.status = facts.status
+                next.review?.stage = .dispatcher
+                data["to"] = facts.status.rawValue
+            }
+        case .returnReply(let comment):
+            try requireText(comment, "comment")
+            data["comment"] = comment
+            data["stage"] = facts.review!.stage.rawValue
+            next.review = nil
+        case .withhold(let reason):
+            try requireText(reason, "reason")
+            data["reason"] = reason
+            next.withheld = true
         case .returnToCentre(let reason):
             try requireText(reason, "reason")
             data["reason"] = reason
@@ -357,15 +502,30 @@ public enum LetterWorkflow {
             next.mergedIntoTrackingNo = into
             next.pendingExtension = nil
         }
-        return LetterTransition(facts: next, event: event, data: data, reply: reply)
+        return LetterTransition(facts: next, event: event, data: data, reply: reply, draftText: draftText,
+                                releasedRevision: reply == nil ? nil : facts.draft?.revision)
+    }
+
+    /// 重办: an unsatisfied rating within the window reopens a closed letter once, to the same
+    /// department, with `clock` (a new clock started now). nil when it may not be reopened.
+    public static func reopen(_ facts: LetterFacts, clock: SLAClock?) -> LetterTransition? {
+        guard facts.status == .closed, !facts.reopened, facts.ownership.ownerDepartmentID != nil else { return nil }
+        var next = facts
+        next.status = .processing
+        next.reopened = true
+        next.clock = clock
+        next.draft = nil
+        next.review = nil
+        return LetterTransition(facts: next, event: .reopened,
+                                data: ["from": facts.status.rawValue, "to": next.status.rawValue], reply: nil, draftText: nil)
     }
 
     /// The roles that may take `action` on some letter in some state.
     public static func rolesEverAllowed(_ action: LetterActionName) -> Set<StaffRole> {
         switch action {
-        case .accept, .reject, .route, .transfer, .supervise, .merge: [.dispatcher]
-        case .sign, .start, .pause, .resume, .close, .return, .requestExtension: [.handler, .lead]
-        case .approveExtension, .denyExtension: [.lead, .dispatcher]
+        case .accept, .reject, .route, .transfer, .supervise, .merge, .withhold: [.dispatcher]
+        case .sign, .start, .pause, .resume, .return, .requestExtension, .draftReply, .submitReply: [.handler, .lead]
+        case .approveExtension, .denyExtension, .approveReply, .returnReply: [.lead, .dispatcher]
         }
     }
 
@@ -374,6 +534,7 @@ public enum LetterWorkflow {
         case .dispatcher: "only the mailbox centre (dispatcher) may do this"
         case .ownerDepartment: "only the department that owns the letter may do this"
         case .ownerLead: "only the lead of the department that owns the letter may do this"
+        case .citizen: "only the citizen may do this"
         }
     }
 }

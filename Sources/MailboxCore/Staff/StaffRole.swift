@@ -54,6 +54,14 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
     case importLetters = "import-letters"
     /// 个人信息查阅记录 and the admin change log.
     case readAuditRecords = "read-audit-records"
+    /// 错敏字 check of any text.
+    case checkText = "check-text"
+    /// Read the 错敏字 lists and the reply review steps.
+    case readReplySettings = "read-reply-settings"
+    /// Change the 错敏字 lists and the reply review steps.
+    case manageReplySettings = "manage-reply-settings"
+    /// See the app's notification deliveries and redeliver them.
+    case manageDeliveries = "manage-deliveries"
 
     public var roles: Set<StaffRole> {
         switch self {
@@ -64,13 +72,16 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
         case .readRoutingRules: [.dispatcher, .admin, .auditor]
         case .manageDepartments, .manageRoutingRules, .manageAccounts, .manageCalendar, .importLetters: [.admin]
         case .readAuditRecords: [.auditor]
+        case .checkText: [.dispatcher, .handler, .lead, .admin]
+        case .readReplySettings: Set(StaffRole.allCases)
+        case .manageReplySettings, .manageDeliveries: [.admin]
         }
     }
 
     public var summary: String {
         switch self {
         case .readLetters: "read letters in scope"
-        case .actOnLetters: "act on letters (accept, route, sign, close, …)"
+        case .actOnLetters: "act on letters (accept, route, sign, draft and approve replies, …)"
         case .routeLetters: "route several letters in one call"
         case .typeInLetters: "type in a letter for a caller (代录)"
         case .readDepartments: "list departments"
@@ -81,6 +92,10 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
         case .manageCalendar: "change the calendar, business hours and SLA policies"
         case .importLetters: "import letters from the previous system"
         case .readAuditRecords: "read personal-data access records and the admin change log"
+        case .checkText: "check a text for 错敏字"
+        case .readReplySettings: "read the 错敏字 lists and reply review steps"
+        case .manageReplySettings: "change the 错敏字 lists and reply review steps"
+        case .manageDeliveries: "see and redeliver the app's notifications"
         }
     }
 

@@ -1,0 +1,191 @@
+public import AsyncHTTPClient
+import Crypto
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// Where and how the app's notifications go (docs/app-webhook.md, docs/configuration.md).
+public struct AppCallbackSettings: Sendable {
+    /// MAILBOX_APP_CALLBACK_URL.
+    public var url: String
+    /// MAILBOX_APP_CALLBACK_SECRET (default: the inbound webhook secret).
+    public var secret: String
+    /// Per-request timeout.
+    public var timeout: Duration
+    /// A delivery is dead after this many failed attempts (an admin can redeliver it).
+    public var maxAttempts: Int
+    /// Backoff: base · 2^(attempt − 1), at most `maxDelay`, times a random factor in [0.5, 1].
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+    /// Deliveries claimed per round; sent concurrently.
+    public var batchSize: Int
+    /// How long to wait when nothing is due.
+    public var pollInterval: Duration
+    /// How long a claimed delivery stays invisible to other senders (it must outlive `timeout`;
+    /// after a crash the delivery is retried when it runs out).
+    public var lease: Duration
+
+    public init(url: String, secret: String, timeout: Duration = .seconds(10), maxAttempts: Int = 10,
+                baseDelay: Duration = .seconds(5), maxDelay: Duration = .seconds(3600), batchSize: Int = 32,
+                pollInterval: Duration = .seconds(1), lease: Duration? = nil) {
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+        self.lease = lease ?? timeout * 2 + .seconds(30)
+    }
+
+    /// The wait before the next attempt after `attempts` failures, with jitter.
+    public func backoff(afterAttempts attempts: Int, jitter: Double = Double.random(in: 0.5...1)) -> Duration {
+        let exponent = min(max(attempts - 1, 0), 30)
+        let seconds = min(baseDelay.seconds * pow(2, Double(exponent)), maxDelay.seconds)
+        return .milliseconds(Int64(seconds * jitter * 1000))
+    }
+}
+
+/// Signs a callback like the inbound webhook: `X-Mailbox-Signature: sha256=<hex HMAC-SHA256(secret,
+/// timestamp + "." + body)>`.
+public enum CallbackSignature {
+    public static func sign(secret: String, timestamp: String, body: [UInt8]) -> String {
+        var message = Array(timestamp.utf8)
+        message.append(UInt8(ascii: "."))
+        message += body
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// 消息推送: delivers the app's outbox (`app_deliveries`, filled by a trigger in the same
+/// transaction as each public change) by signed POSTs. Rows are claimed with a lease under
+/// `FOR UPDATE SKIP LOCKED`, so several instances never send one delivery at once; a letter's
+/// deliveries go out in order (a later one waits while an earlier one is pending); failures back
+/// off exponentially with jitter until `maxAttempts`, then the row is dead until redelivered.
+public struct AppDeliverySender: Service {
+    let client: PostgresClient
+    let http: HTTPClient
+    let settings: AppCallbackSettings
+    let logger: Logger
+
+    public init(client: PostgresClient, http: HTTPClient = .shared, settings: AppCallbackSettings, logger: Logger) {
+        self.client = client
+        self.http = http
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("app delivery started", metadata: ["url": "\(settings.url)"])
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var sent = 0
+            do {
+                sent = try await deliverDue()
+            } catch {
+                logger.error("app delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if sent == 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+            }
+        }
+    }
+
+    struct Claimed: Sendable {
+        var id: Int64
+        var deliveryID: UUID
+        var payload: String
+        var attempts: Int
+    }
+
+    /// One round: claims what is due and sends it. Returns how many were attempted.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        // The lease outlives the request timeout, so a slow send is never claimed twice.
+        let lease = settings.lease.seconds
+        var claimed: [Claimed] = []
+        let rows = try await client.query(
+            """
+            UPDATE app_deliveries SET locked_until = now() + make_interval(secs => \(lease)), attempts = attempts + 1
+            WHERE id IN (
+                SELECT o.id FROM app_deliveries o
+                WHERE o.state = 'pending' AND o.next_attempt_at <= now()
+                  AND (o.locked_until IS NULL OR o.locked_until < now())
+                  AND NOT EXISTS (SELECT 1 FROM app_deliveries e
+                                  WHERE e.letter_id = o.letter_id AND e.state = 'pending' AND e.id < o.id)
+                ORDER BY o.next_attempt_at, o.id
+                LIMIT \(Int32(settings.batchSize))
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id, delivery_id, payload, attempts
+            """, logger: logger)
+        for try await (id, did, payload, attempts) in rows.decode((Int64, UUID, String, Int32).self) {
+            claimed.append(Claimed(id: id, deliveryID: did, payload: payload, attempts: Int(attempts)))
+        }
+        guard !claimed.isEmpty else { return 0 }
+        await withTaskGroup(of: Void.self) { group in
+            for c in claimed {
+                group.addTask { await self.deliver(c) }
+            }
+        }
+        return claimed.count
+    }
+
+    func deliver(_ c: Claimed) async {
+        let body = Array(c.payload.utf8)
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        var request = HTTPClientRequest(url: settings.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "User-Agent", value: "district-mailbox")
+        request.headers.add(name: "X-Mailbox-Timestamp", value: timestamp)
+        request.headers.add(name: "X-Mailbox-Signature", value: CallbackSignature.sign(secret: settings.secret, timestamp: timestamp, body: body))
+        request.headers.add(name: "X-Mailbox-Delivery", value: c.deliveryID.uuidString.lowercased())
+        request.body = .bytes(ByteBuffer(bytes: body))
+        var status: Int?
+        var failure: String?
+        do {
+            let t = settings.timeout.components
+            let response = try await http.execute(request, timeout: .nanoseconds(t.seconds * 1_000_000_000 + t.attoseconds / 1_000_000_000))
+            status = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            if !(200..<300).contains(status!) { failure = "HTTP \(status!)" }
+        } catch {
+            failure = String(describing: type(of: error)) + ": " + String(String(reflecting: error).prefix(300))
+        }
+        do {
+            if let failure {
+                let dead = c.attempts >= settings.maxAttempts
+                let waitSeconds = settings.backoff(afterAttempts: c.attempts).seconds
+                try await client.query(
+                    """
+                    UPDATE app_deliveries SET state = CASE WHEN \(dead) THEN 'dead' ELSE 'pending' END,
+                        next_attempt_at = now() + make_interval(secs => \(waitSeconds)), locked_until = NULL,
+                        last_status = \(status.map(Int32.init)), last_error = \(failure)
+                    WHERE id = \(c.id) AND state = 'pending'
+                    """, logger: logger)
+                logger.warning("app delivery failed", metadata: [
+                    "delivery": "\(c.deliveryID)", "attempt": "\(c.attempts)", "error": "\(failure)", "dead": "\(dead)",
+                ])
+            } else {
+                try await client.query(
+                    """
+                    UPDATE app_deliveries SET state = 'delivered', delivered_at = now(), locked_until = NULL,
+                        last_status = \(status.map(Int32.init)), last_error = NULL
+                    WHERE id = \(c.id) AND state = 'pending'
+                    """, logger: logger)
+            }
+        } catch {
+            // The lease runs out and another round retries; the receiver deduplicates on the id.
+            logger.error("app delivery state not saved", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
