@@ -71,7 +71,7 @@ extension TextChecker {
                                    into findings: inout [TextFinding]) {
             let tables = checker.tables
             let symbolOfBMP = tables.symbolOfBMP
-            let reportState = tables.reportState
+            let slots = tables.slots
             let maxIgnoredRun = checker.maxIgnoredRun
             let mask = ringMask
             let chunkBase = byteCount
@@ -166,7 +166,7 @@ extension TextChecker {
                 r[slot &+ 1] = scalarIndex &- 1
                 pushes &+= 1
                 state = tables.next(state, symbol)
-                if reportState[Int(state)] >= 0 {
+                if slots[Int(state)].report >= 0 {
                     appendFindings(state: state, endByte: chunkBase &+ i, endScalar: scalarIndex, pushes: pushes,
                                    ring: r, chunk: p, chunkBase: chunkBase, into: &findings)
                 }
@@ -200,7 +200,7 @@ extension TextChecker {
                                     ring: UnsafeMutablePointer<Int>, chunk: UnsafePointer<UInt8>, chunkBase: Int,
                                     into findings: inout [TextFinding]) {
             let tables = checker.tables
-            var x = tables.reportState[Int(state)]
+            var x = tables.slots[Int(state)].report
             while x >= 0 {
                 for k in Int(tables.ownStart[Int(x)])..<Int(tables.ownStart[Int(x) + 1]) {
                     let info = checker.patterns[Int(tables.ownPatterns[k])]
@@ -217,7 +217,7 @@ extension TextChecker {
                         suggestion: info.suggestion, offset: startScalar, length: endScalar - startScalar,
                         utf8Offset: startByte, utf8Length: endByte - startByte))
                 }
-                x = tables.reportState[Int(tables.fail[Int(x)])]
+                x = tables.slots[Int(tables.slots[Int(x)].fail)].report
             }
         }
     }
