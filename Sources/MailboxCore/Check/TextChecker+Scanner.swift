@@ -195,29 +195,27 @@ extension TextChecker {
             byteCount = chunkEnd
         }
 
-        /// Reports every pattern ending at `state` (its own, then those of its suffix states: longest first).
+        /// Reports every pattern ending at `state`: its own, then those of its suffix states (longest first).
         private func appendFindings(state: Int32, endByte: Int, endScalar: Int, pushes: Int,
                                     ring: UnsafeMutablePointer<Int>, chunk: UnsafePointer<UInt8>, chunkBase: Int,
                                     into findings: inout [TextFinding]) {
             let tables = checker.tables
-            var x = tables.slots[Int(state)].report
-            while x >= 0 {
-                for k in Int(tables.ownStart[Int(x)])..<Int(tables.ownStart[Int(x) + 1]) {
-                    let info = checker.patterns[Int(tables.ownPatterns[k])]
-                    let slot = ((pushes - info.length) & ringMask) << 1
-                    let startByte = ring[slot]
-                    let startScalar = ring[slot + 1]
-                    var bytes: [UInt8] = []
-                    bytes.reserveCapacity(endByte - startByte)
-                    for a in startByte..<endByte {
-                        bytes.append(a < chunkBase ? carry[a - carryStart] : chunk[a - chunkBase])
-                    }
-                    findings.append(TextFinding(
-                        list: info.list, pattern: info.pattern, matched: String(decoding: bytes, as: UTF8.self),
-                        suggestion: info.suggestion, offset: startScalar, length: endScalar - startScalar,
-                        utf8Offset: startByte, utf8Length: endByte - startByte))
+            var k = Int(tables.slots[Int(state)].report)
+            while case let id = Int(tables.outputs[k]), id >= 0 {
+                k += 1
+                let slot = ((pushes - Int(tables.patternLength[id])) & ringMask) << 1
+                let startByte = ring[slot]
+                let startScalar = ring[slot + 1]
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(endByte - startByte)
+                for a in startByte..<endByte {
+                    bytes.append(a < chunkBase ? carry[a - carryStart] : chunk[a - chunkBase])
                 }
-                x = tables.slots[Int(tables.slots[Int(x)].fail)].report
+                let info = checker.patterns[id]
+                findings.append(TextFinding(
+                    list: info.list, pattern: info.pattern, matched: String(decoding: bytes, as: UTF8.self),
+                    suggestion: info.suggestion, offset: startScalar, length: endScalar - startScalar,
+                    utf8Offset: startByte, utf8Length: endByte - startByte))
             }
         }
     }

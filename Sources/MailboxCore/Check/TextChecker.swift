@@ -103,8 +103,8 @@ final class MatchTables: @unchecked Sendable {
     static let ignorable: UInt16 = 0xFFFF
     static let root: Int32 = 0
 
-    /// One slot of the double array: `check` is the parent slot (-1 free), `report` the slot itself if it ends
-    /// a pattern, else its nearest proper suffix state that does, else -1.
+    /// One slot of the double array: `check` is the parent slot (-1 free), `report` the start of the slot's
+    /// run in `outputs`, or -1 when no pattern ends there.
     struct Slot {
         var base: Int32
         var check: Int32
@@ -121,13 +121,14 @@ final class MatchTables: @unchecked Sendable {
     let slots: UnsafeMutablePointer<Slot>
     /// Depth (length of the state's string), for how much text a streaming scan must keep.
     let depth: [Int32]
-    /// Patterns ending exactly at slot s: `ownPatterns[ownStart[s] ..< ownStart[s + 1]]`.
-    let ownStart: [Int32]
-    let ownPatterns: [Int32]
+    /// Runs of pattern ids ending with -1: all patterns that end at a slot (`Slot.report` points at its run).
+    let outputs: [Int32]
+    /// Length in normalised scalars, by pattern id.
+    let patternLength: [Int32]
 
     init(symbolOfBMP: UnsafeMutablePointer<UInt16>, astralSymbols: [UInt32: UInt16], symbolCount: Int,
          rootNext: UnsafeMutablePointer<Int32>, slotCount: Int, slots: UnsafeMutablePointer<Slot>,
-         depth: [Int32], ownStart: [Int32], ownPatterns: [Int32]) {
+         depth: [Int32], outputs: [Int32], patternLength: [Int32]) {
         self.symbolOfBMP = symbolOfBMP
         self.astralSymbols = astralSymbols
         self.symbolCount = symbolCount
@@ -135,8 +136,8 @@ final class MatchTables: @unchecked Sendable {
         self.slotCount = slotCount
         self.slots = slots
         self.depth = depth
-        self.ownStart = ownStart
-        self.ownPatterns = ownPatterns
+        self.outputs = outputs
+        self.patternLength = patternLength
     }
 
     deinit {
@@ -165,6 +166,7 @@ struct TrieBuilder {
     /// children[node]: symbol → node.
     var children: [[UInt16: Int32]] = [[:]]
     var own: [[Int32]] = [[]]
+    var patternLength: [Int32] = []
 
     mutating func insert(_ scalars: [UInt32], pattern: Int32, list: String, line: Int) throws {
         var node = 0
@@ -191,6 +193,7 @@ struct TrieBuilder {
             }
         }
         own[node].append(pattern)
+        patternLength.append(Int32(scalars.count))
     }
 
     func build() -> MatchTables {
@@ -287,21 +290,22 @@ struct TrieBuilder {
             (slots + k).initialize(to: .init(base: baseOfSlot[k], check: checkOf[k], fail: 0, report: -1))
         }
         var depth = [Int32](repeating: 0, count: slotCount)
-        var ownLists = [[Int32]](repeating: [], count: slotCount)
+        // Every slot's output: its own patterns, then those of its failure state (longest first), flattened
+        // into runs that end with -1; `report` is where the run starts.
+        var outputsOfSlot = [[Int32]](repeating: [], count: slotCount)
+        var outputs: [Int32] = []
         for n in order {
             let slot = Int(slotOfNode[n])
             let failSlot = slotOfNode[Int(nodeFail[n])]
             slots[slot].fail = failSlot
             depth[slot] = nodeDepth[n]
-            ownLists[slot] = own[n]
-            // BFS order: the failure state is shallower, so its report state is already final.
-            slots[slot].report = own[n].isEmpty ? (n == 0 ? -1 : slots[Int(failSlot)].report) : Int32(slot)
-        }
-        var ownStart: [Int32] = [0]
-        var ownPatterns: [Int32] = []
-        for slot in 0..<slotCount {
-            ownPatterns += ownLists[slot]
-            ownStart.append(Int32(ownPatterns.count))
+            // BFS order: the failure state is shallower, so its outputs are already final.
+            outputsOfSlot[slot] = own[n] + (n == 0 ? [] : outputsOfSlot[Int(failSlot)])
+            if !outputsOfSlot[slot].isEmpty {
+                slots[slot].report = Int32(outputs.count)
+                outputs += outputsOfSlot[slot]
+                outputs.append(-1)
+            }
         }
 
         let rootNext = UnsafeMutablePointer<Int32>.allocate(capacity: symbolCount + 1)
@@ -310,6 +314,6 @@ struct TrieBuilder {
 
         return MatchTables(symbolOfBMP: symbolOfBMP, astralSymbols: astral, symbolCount: symbolCount,
                            rootNext: rootNext, slotCount: slotCount, slots: slots, depth: depth,
-                           ownStart: ownStart, ownPatterns: ownPatterns)
+                           outputs: outputs, patternLength: patternLength)
     }
 }
