@@ -4,7 +4,8 @@
 # same text and list. pyahocorasick does not normalise (no zero-width, full-width, case or whitespace handling),
 # so it does less work than the checker: the comparison is conservative for us.
 # Environment: BENCH_SECONDS (per measurement, default 3), BENCH_MB (text size, default 1),
-# BENCH_ENTRIES (default 10000), BENCH_NAIVE_SECONDS (budget of the naive scans, default 30).
+# BENCH_ENTRIES (default 10000), BENCH_NAIVE_SECONDS (budget of the naive scans, default 30),
+# MAILBOX_BENCH (path of a prebuilt mailbox-bench; default: build it in release mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-3}"
@@ -13,18 +14,28 @@ trap 'rm -rf "$work"' EXIT
 
 taskset_cmd=()
 command -v taskset >/dev/null && taskset_cmd=(taskset -c 0)
-swift build -c release --product mailbox-bench >&2
-"${taskset_cmd[@]}" "$(swift build -c release --show-bin-path)/mailbox-bench" check-text --seconds "$seconds" \
+bench="${MAILBOX_BENCH:-}"  # a prebuilt mailbox-bench binary skips the build
+if [ -z "$bench" ]; then
+    swift build -c release --product mailbox-bench >&2
+    bench="$(swift build -c release --show-bin-path)/mailbox-bench"
+fi
+"${taskset_cmd[@]}" "$bench" check-text --seconds "$seconds" \
     --megabytes "${BENCH_MB:-1}" --entries "${BENCH_ENTRIES:-10000}" --naive-seconds "${BENCH_NAIVE_SECONDS:-30}" \
     --write-text "$work/text.txt" --write-list "$work/list.txt" | tee "$work/ours.out"
 
+# pyahocorasick: the system one if installed, else a private venv kept in the user's cache, else pip --user.
 python=python3
 if ! python3 -c 'import ahocorasick' 2>/dev/null; then
-    if python3 -m venv "$work/venv" 2>/dev/null && "$work/venv/bin/pip" install -q pyahocorasick >&2; then
-        python="$work/venv/bin/python"
-    else
-        pip3 install --user -q pyahocorasick >&2
+    venv="${XDG_CACHE_HOME:-$HOME/.cache}/district-mailbox/bench-venv"
+    if ! "$venv/bin/python" -c 'import ahocorasick' 2>/dev/null; then
+        if python3 -m venv "$venv" >&2 && "$venv/bin/pip" install -q pyahocorasick >&2; then
+            :
+        else
+            pip3 install --user -q pyahocorasick >&2
+            venv=""
+        fi
     fi
+    if [ -n "$venv" ]; then python="$venv/bin/python"; fi
 fi
 "${taskset_cmd[@]}" "$python" deploy/bench/checker_pyaho.py "$work/text.txt" "$work/list.txt" "$seconds" | tee "$work/pyaho.out"
 
