@@ -19,6 +19,9 @@ extension TextChecker {
         public private(set) var byteCount = 0
         /// Scalars decoded so far.
         public private(set) var scalarCount = 0
+        /// Bytes of earlier chunks held for a match in progress; bounded by the longest pattern and
+        /// `maxIgnoredRun` (about 4 × maxPatternLength × (maxIgnoredRun + 1)), not by the text.
+        public var bufferedByteCount: Int { carry.count }
         /// Number of scalars that occur in some pattern read so far; indexes `ring`.
         var pushes = 0
         var ignoredRun = 0
