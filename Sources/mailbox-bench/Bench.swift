@@ -7,7 +7,7 @@ import MailboxCore
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self])
+        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self, CheckTextBenchmark.self])
 }
 
 struct SLA: ParsableCommand {

@@ -315,6 +315,35 @@ struct TextCheckerTests {
         }
     }
 
+    @Test("A streaming scan holds a bounded number of bytes however long the text")
+    func constantMemory() throws {
+        let checker = try TextChecker(lists: [WordList(name: "s", entries: [.init(pattern: "法轮功大法好"), .init(pattern: "轮")])],
+                                      maxIgnoredRun: 4)
+        // Partial matches that never complete, with ignorable characters inside, fed in odd-sized chunks.
+        let unit = Array("法 \u{200B}轮\u{3000}功大法".utf8) + [0xE4]
+        var scanner = checker.makeScanner()
+        let bound = 4 * checker.maxPatternLength * (checker.maxIgnoredRun + 1) + 4
+        var found = 0
+        var largest = 0
+        for _ in 0..<20_000 {
+            found += scanner.feed(unit).count
+            largest = max(largest, scanner.bufferedByteCount)
+        }
+        found += scanner.finish().count
+        #expect(largest <= bound)
+        #expect(largest > 0)
+        #expect(found == 20_000)
+        #expect(scanner.byteCount == 20_000 * unit.count)
+    }
+
+    @Test("No lists: nothing is found, nothing breaks")
+    func emptyLists() throws {
+        let checker = try TextChecker(lists: [WordList(name: "empty", entries: [])])
+        #expect(checker.check("中华人民共和国 abc \u{200B}").isEmpty)
+        #expect(checker.check(utf8: [0xFF, 0xE4]).isEmpty)
+        #expect(checker.entryCount == 0)
+    }
+
     @Test("Findings encode with snake_case keys")
     func json() throws {
         let f = TextFinding(list: "l", pattern: "p", matched: "m", suggestion: "s", offset: 1, length: 2,

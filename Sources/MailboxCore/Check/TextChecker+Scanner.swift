@@ -19,6 +19,9 @@ extension TextChecker {
         public private(set) var byteCount = 0
         /// Scalars decoded so far.
         public private(set) var scalarCount = 0
+        /// Bytes of earlier chunks held for a match in progress; bounded by the longest pattern and
+        /// `maxIgnoredRun` (about 4 × maxPatternLength × (maxIgnoredRun + 1)), not by the text.
+        public var bufferedByteCount: Int { carry.count }
         /// Number of scalars that occur in some pattern read so far; indexes `ring`.
         var pushes = 0
         var ignoredRun = 0
@@ -71,7 +74,7 @@ extension TextChecker {
                                    into findings: inout [TextFinding]) {
             let tables = checker.tables
             let symbolOfBMP = tables.symbolOfBMP
-            let reportState = tables.reportState
+            let slots = tables.slots
             let maxIgnoredRun = checker.maxIgnoredRun
             let mask = ringMask
             let chunkBase = byteCount
@@ -166,7 +169,7 @@ extension TextChecker {
                 r[slot &+ 1] = scalarIndex &- 1
                 pushes &+= 1
                 state = tables.next(state, symbol)
-                if reportState[Int(state)] >= 0 {
+                if slots[Int(state)].report >= 0 {
                     appendFindings(state: state, endByte: chunkBase &+ i, endScalar: scalarIndex, pushes: pushes,
                                    ring: r, chunk: p, chunkBase: chunkBase, into: &findings)
                 }
@@ -195,29 +198,27 @@ extension TextChecker {
             byteCount = chunkEnd
         }
 
-        /// Reports every pattern ending at `state` (its own, then those of its suffix states: longest first).
+        /// Reports every pattern ending at `state`: its own, then those of its suffix states (longest first).
         private func appendFindings(state: Int32, endByte: Int, endScalar: Int, pushes: Int,
                                     ring: UnsafeMutablePointer<Int>, chunk: UnsafePointer<UInt8>, chunkBase: Int,
                                     into findings: inout [TextFinding]) {
             let tables = checker.tables
-            var x = tables.reportState[Int(state)]
-            while x >= 0 {
-                for k in Int(tables.ownStart[Int(x)])..<Int(tables.ownStart[Int(x) + 1]) {
-                    let info = checker.patterns[Int(tables.ownPatterns[k])]
-                    let slot = ((pushes - info.length) & ringMask) << 1
-                    let startByte = ring[slot]
-                    let startScalar = ring[slot + 1]
-                    var bytes: [UInt8] = []
-                    bytes.reserveCapacity(endByte - startByte)
-                    for a in startByte..<endByte {
-                        bytes.append(a < chunkBase ? carry[a - carryStart] : chunk[a - chunkBase])
-                    }
-                    findings.append(TextFinding(
-                        list: info.list, pattern: info.pattern, matched: String(decoding: bytes, as: UTF8.self),
-                        suggestion: info.suggestion, offset: startScalar, length: endScalar - startScalar,
-                        utf8Offset: startByte, utf8Length: endByte - startByte))
+            var k = Int(tables.slots[Int(state)].report)
+            while case let id = Int(tables.outputs[k]), id >= 0 {
+                k += 1
+                let slot = ((pushes - Int(tables.patternLength[id])) & ringMask) << 1
+                let startByte = ring[slot]
+                let startScalar = ring[slot + 1]
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(endByte - startByte)
+                for a in startByte..<endByte {
+                    bytes.append(a < chunkBase ? carry[a - carryStart] : chunk[a - chunkBase])
                 }
-                x = tables.reportState[Int(tables.fail[Int(x)])]
+                let info = checker.patterns[id]
+                findings.append(TextFinding(
+                    list: info.list, pattern: info.pattern, matched: String(decoding: bytes, as: UTF8.self),
+                    suggestion: info.suggestion, offset: startScalar, length: endScalar - startScalar,
+                    utf8Offset: startByte, utf8Length: endByte - startByte))
             }
         }
     }

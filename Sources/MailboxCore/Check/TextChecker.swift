@@ -96,54 +96,54 @@ public struct TextChecker: Sendable {
 ///
 /// Symbols are dense ids of the normalised scalars that occur in some pattern (1…symbolCount); scalar → symbol
 /// is a flat table for the BMP (0 = in no pattern, `ignorable` = skipped) and a dictionary for the rare
-/// astral ones. States are slots of a double-array trie: the child of `s` on symbol `c` is `t = base[s] + c`
-/// when `check[t] == s`; otherwise the scan follows `fail[s]`. The root's transitions are a dense table.
+/// astral ones. States are slots of a double-array trie: the child of `s` on symbol `c` is `t = base(s) + c`
+/// when `check(t) == s`; otherwise the scan follows `fail(s)`. The root's transitions are a dense table.
 /// Immutable after `init`, hence `@unchecked Sendable`.
 final class MatchTables: @unchecked Sendable {
     static let ignorable: UInt16 = 0xFFFF
     static let root: Int32 = 0
+
+    /// One slot of the double array: `check` is the parent slot (-1 free), `report` the start of the slot's
+    /// run in `outputs`, or -1 when no pattern ends there.
+    struct Slot {
+        var base: Int32
+        var check: Int32
+        var fail: Int32
+        var report: Int32
+    }
 
     let symbolOfBMP: UnsafeMutablePointer<UInt16>
     let astralSymbols: [UInt32: UInt16]
     let symbolCount: Int
     let rootNext: UnsafeMutablePointer<Int32>
     let slotCount: Int
-    let base: UnsafeMutablePointer<Int32>
-    let check: UnsafeMutablePointer<Int32>
-    let fail: UnsafeMutablePointer<Int32>
-    /// The state itself if it ends a pattern, else its nearest proper suffix state that does, else -1.
-    let reportState: UnsafeMutablePointer<Int32>
+    /// Per slot, in one 16-byte record so that entering a state costs one cache line.
+    let slots: UnsafeMutablePointer<Slot>
     /// Depth (length of the state's string), for how much text a streaming scan must keep.
     let depth: [Int32]
-    /// Patterns ending exactly at slot s: `ownPatterns[ownStart[s] ..< ownStart[s + 1]]`.
-    let ownStart: [Int32]
-    let ownPatterns: [Int32]
+    /// Runs of pattern ids ending with -1: all patterns that end at a slot (`Slot.report` points at its run).
+    let outputs: [Int32]
+    /// Length in normalised scalars, by pattern id.
+    let patternLength: [Int32]
 
     init(symbolOfBMP: UnsafeMutablePointer<UInt16>, astralSymbols: [UInt32: UInt16], symbolCount: Int,
-         rootNext: UnsafeMutablePointer<Int32>, slotCount: Int, base: UnsafeMutablePointer<Int32>,
-         check: UnsafeMutablePointer<Int32>, fail: UnsafeMutablePointer<Int32>,
-         reportState: UnsafeMutablePointer<Int32>, depth: [Int32], ownStart: [Int32], ownPatterns: [Int32]) {
+         rootNext: UnsafeMutablePointer<Int32>, slotCount: Int, slots: UnsafeMutablePointer<Slot>,
+         depth: [Int32], outputs: [Int32], patternLength: [Int32]) {
         self.symbolOfBMP = symbolOfBMP
         self.astralSymbols = astralSymbols
         self.symbolCount = symbolCount
         self.rootNext = rootNext
         self.slotCount = slotCount
-        self.base = base
-        self.check = check
-        self.fail = fail
-        self.reportState = reportState
+        self.slots = slots
         self.depth = depth
-        self.ownStart = ownStart
-        self.ownPatterns = ownPatterns
+        self.outputs = outputs
+        self.patternLength = patternLength
     }
 
     deinit {
         symbolOfBMP.deallocate()
         rootNext.deallocate()
-        base.deallocate()
-        check.deallocate()
-        fail.deallocate()
-        reportState.deallocate()
+        slots.deallocate()
     }
 
     /// The next state after `state` reads `symbol` (1…symbolCount).
@@ -151,9 +151,9 @@ final class MatchTables: @unchecked Sendable {
     func next(_ state: Int32, _ symbol: Int) -> Int32 {
         var s = state
         while s != MatchTables.root {
-            let t = Int(base[Int(s)]) + symbol
-            if check[t] == s { return Int32(t) }
-            s = fail[Int(s)]
+            let t = Int(slots[Int(s)].base) &+ symbol
+            if slots[t].check == s { return Int32(truncatingIfNeeded: t) }
+            s = slots[Int(s)].fail
         }
         return rootNext[symbol]
     }
@@ -166,6 +166,7 @@ struct TrieBuilder {
     /// children[node]: symbol → node.
     var children: [[UInt16: Int32]] = [[:]]
     var own: [[Int32]] = [[]]
+    var patternLength: [Int32] = []
 
     mutating func insert(_ scalars: [UInt32], pattern: Int32, list: String, line: Int) throws {
         var node = 0
@@ -192,6 +193,7 @@ struct TrieBuilder {
             }
         }
         own[node].append(pattern)
+        patternLength.append(Int32(scalars.count))
     }
 
     func build() -> MatchTables {
@@ -283,29 +285,27 @@ struct TrieBuilder {
         ensure(maxBase + symbolCount + 1)
         let slotCount = checkOf.count
 
-        let base = UnsafeMutablePointer<Int32>.allocate(capacity: slotCount)
-        let check = UnsafeMutablePointer<Int32>.allocate(capacity: slotCount)
-        let fail = UnsafeMutablePointer<Int32>.allocate(capacity: slotCount)
-        let reportState = UnsafeMutablePointer<Int32>.allocate(capacity: slotCount)
-        base.initialize(from: baseOfSlot, count: slotCount)
-        check.initialize(from: checkOf, count: slotCount)
-        fail.initialize(repeating: 0, count: slotCount)
-        reportState.initialize(repeating: -1, count: slotCount)
+        let slots = UnsafeMutablePointer<MatchTables.Slot>.allocate(capacity: slotCount)
+        for k in 0..<slotCount {
+            (slots + k).initialize(to: .init(base: baseOfSlot[k], check: checkOf[k], fail: 0, report: -1))
+        }
         var depth = [Int32](repeating: 0, count: slotCount)
-        var ownLists = [[Int32]](repeating: [], count: slotCount)
+        // Every slot's output: its own patterns, then those of its failure state (longest first), flattened
+        // into runs that end with -1; `report` is where the run starts.
+        var outputsOfSlot = [[Int32]](repeating: [], count: slotCount)
+        var outputs: [Int32] = []
         for n in order {
             let slot = Int(slotOfNode[n])
-            fail[slot] = slotOfNode[Int(nodeFail[n])]
+            let failSlot = slotOfNode[Int(nodeFail[n])]
+            slots[slot].fail = failSlot
             depth[slot] = nodeDepth[n]
-            ownLists[slot] = own[n]
-            // BFS order: the failure state is shallower, so its report state is already final.
-            reportState[slot] = own[n].isEmpty ? (n == 0 ? -1 : reportState[Int(fail[slot])]) : Int32(slot)
-        }
-        var ownStart: [Int32] = [0]
-        var ownPatterns: [Int32] = []
-        for slot in 0..<slotCount {
-            ownPatterns += ownLists[slot]
-            ownStart.append(Int32(ownPatterns.count))
+            // BFS order: the failure state is shallower, so its outputs are already final.
+            outputsOfSlot[slot] = own[n] + (n == 0 ? [] : outputsOfSlot[Int(failSlot)])
+            if !outputsOfSlot[slot].isEmpty {
+                slots[slot].report = Int32(outputs.count)
+                outputs += outputsOfSlot[slot]
+                outputs.append(-1)
+            }
         }
 
         let rootNext = UnsafeMutablePointer<Int32>.allocate(capacity: symbolCount + 1)
@@ -313,7 +313,7 @@ struct TrieBuilder {
         for (symbol, child) in children[0] { rootNext[Int(symbol)] = slotOfNode[Int(child)] }
 
         return MatchTables(symbolOfBMP: symbolOfBMP, astralSymbols: astral, symbolCount: symbolCount,
-                           rootNext: rootNext, slotCount: slotCount, base: base, check: check, fail: fail,
-                           reportState: reportState, depth: depth, ownStart: ownStart, ownPatterns: ownPatterns)
+                           rootNext: rootNext, slotCount: slotCount, slots: slots, depth: depth,
+                           outputs: outputs, patternLength: patternLength)
     }
 }
