@@ -89,7 +89,11 @@ let package = Package(
                 "MailboxCore",
                 "MailboxStore",
                 "MailboxAPI",
+                "MailboxDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -5,9 +5,9 @@ import MailboxCore
 /// Benchmarks of the pure core whose figures go to docs/performance.md (the intake benchmark is
 /// deploy/bench-intake.sh: wrk against the service, pgbench against the same server).
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self, CheckTextBenchmark.self])
+        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self, CheckTextBenchmark.self, OutboxBenchmark.self])
 }
 
 struct SLA: ParsableCommand {

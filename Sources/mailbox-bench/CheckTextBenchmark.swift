@@ -131,13 +131,6 @@ struct CheckTextBenchmark: ParsableCommand {
     private func format(_ value: Double, digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 }
 
-extension Duration {
-    fileprivate var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
 /// Deterministic Chinese-looking text and word list (SplitMix64): sentences of common characters with a skewed
 /// frequency, punctuation, some digits and ASCII words, and list entries planted at random.
 struct BenchText {

@@ -372,7 +372,7 @@ struct DemoBatchWriter {
         "phone", "id_card", "address", "town", "publish_consent", "citizen_key", "query_code_hash", "status",
         "department_id", "received_at", "sla_clock", "sla_state", "due_at", "warn_at", "closed_at", "reply",
         "elapsed_business_seconds", "deadline_met", "version", "created_at", "updated_at", "cohandlers", "departments",
-        "supervised", "merged_into", "pending_extension",
+        "supervised", "merged_into", "pending_extension", "release_round",
     ]
     static let eventColumns = [
         "letter_id", "version", "kind", "occurred_at", "actor", "actor_role", "public", "data", "recorded_at", "prev_hash", "hash",
@@ -722,6 +722,7 @@ struct DemoBatchWriter {
         row.plain(supervised ? "t" : "f")
         row.optional(mergeTarget.map { String(w.idBase + Int64($0)) })
         row.optionalText(pendingExtension)
+        row.plain(reply == nil ? "0" : "1")
         row.end()
         letters = row.buffer
 

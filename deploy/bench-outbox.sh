@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Outbox benchmark (docs/performance.md): public changes of app letters written as transactions
+# (the trigger adds one outbox row each), then AppDeliverySender delivering them to a local
+# receiver; prints both rates and their ratio. Starts its own PostgreSQL (default durability).
+#   BENCH_EVENTS (20000)  BENCH_WRITERS (8)  BENCH_SENDERS (2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/postgres.sh
+ensure_postgres_installed
+
+swift build -c release --product mailbox >&2
+swift build -c release --product mailbox-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
+chmod 755 "$PGDIR"
+PGPORT="$(free_port)"
+cleanup() { stop_private_cluster "$PGDIR"; }
+trap cleanup EXIT
+start_private_cluster "$PGDIR" "$PGPORT" durable
+createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
+URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
+DATABASE_URL="$URL" "$BIN/mailbox" migrate --log-level warning >/dev/null
+
+echo "== outbox: $(nproc) cores"
+"$BIN/mailbox-bench" outbox --database-url "$URL" --events "${BENCH_EVENTS:-20000}" \
+  --writers "${BENCH_WRITERS:-8}" --senders "${BENCH_SENDERS:-2}" --receiver-port "$(free_port)"
