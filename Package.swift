@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The app's notifications: the outbox sender (outbound HTTP); depends on the store only.
+        // The app's notifications: the outbox sender (outbound HTTP, its own SQL on app_deliveries).
         .target(
             name: "MailboxDelivery",
             dependencies: [

@@ -20,3 +20,25 @@ echo "test PostgreSQL on 127.0.0.1:${PGTEST_PORT}"
 swift build --build-tests
 # Bounded: a hung test must not hold CI for its whole time limit.
 timeout --kill-after=30 1800 swift test --skip-build "$@"
+
+# The CLI end to end (only when the whole suite ran): mailbox check-text with a list file, then
+# mailbox word-list import into a migrated database and check-text against the stored list.
+if [ "$#" -eq 0 ]; then
+  BIN="$(swift build --show-bin-path)"
+  printf '# typos\n按装\t安装\n中华人民共合国 => 中华人民共和国\n' > "$PGTEST_DIR/typos.txt"
+  printf '设备已按\u200b装。中华人民共合国。' > "$PGTEST_DIR/text.txt"
+  check_cli() {  # expects exit 1 (findings) and both suggestions in the JSON lines
+    local out="$PGTEST_DIR/findings.jsonl" rc=0
+    "$BIN/mailbox" check-text "$PGTEST_DIR/text.txt" "$@" > "$out" || rc=$?
+    if [ "$rc" -ne 1 ] || ! grep -q '"suggestion":"安装"' "$out" || ! grep -q '"suggestion":"中华人民共和国"' "$out"; then
+      echo "mailbox check-text $* failed (exit $rc):"; cat "$out"; exit 1
+    fi
+  }
+  check_cli --list "$PGTEST_DIR/typos.txt"
+  createdb -h 127.0.0.1 -p "$PGTEST_PORT" -U postgres mailbox_cli
+  export DATABASE_URL="postgres://postgres@127.0.0.1:${PGTEST_PORT}/mailbox_cli"
+  "$BIN/mailbox" migrate --log-level warning >/dev/null
+  "$BIN/mailbox" word-list import cli-typos "$PGTEST_DIR/typos.txt" --kind typo --log-level warning
+  check_cli --list cli-typos
+  echo "CLI check-text and word-list import: ok"
+fi

@@ -274,14 +274,17 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         let events = try await mailbox.letters.events(letterID: r.id, publicOnly: false)
         let perDay = Double(mailbox.cache.current.calendar?.secondsPerWorkingDay ?? BusinessHours.standard.secondsPerWorkingDay)
         let content = visibility == .full ? r.content : r.content.masked
+        // Replies and comments often repeat the writer's name or phone: masked views mask them too.
+        let masker = DisclosureMasker(knownNames: [r.content.writerName], knownAddresses: [r.content.address].compactMap { $0 })
+        func shown(_ text: String) -> String { visibility == .full ? text : masker.mask(text) }
         var draft: DraftView?
         if let d = r.draft {
-            draft = DraftView(revision: d.revision, text: d.text, author: d.author, createdAt: d.createdAt,
-                              findings: try await mailbox.currentChecker().check(d.text))
+            draft = DraftView(revision: d.revision, text: shown(d.text), author: d.author, createdAt: d.createdAt,
+                              findings: visibility == .full ? try await mailbox.currentChecker().check(d.text) : [])
         }
         let ratings = try await mailbox.letters.ratings(letterID: r.id).map {
             RatingView(round: $0.round, satisfaction: $0.rating.satisfaction, resolved: $0.rating.resolved,
-                       comment: $0.rating.comment, channel: $0.rating.channel, ratedAt: $0.ratedAt, reopened: $0.reopened)
+                       comment: $0.rating.comment.map(shown), channel: $0.rating.channel, ratedAt: $0.ratedAt, reopened: $0.reopened)
         }
         let view = StaffLetter(
             trackingNo: r.trackingNo, channel: r.channel, channelRef: r.channelRef, category: content.category,
@@ -291,7 +294,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
             statusName: r.status.chineseName, departmentId: r.departmentID, department: r.departmentName,
             cohandlers: r.cohandlers, supervised: r.supervised, mergedInto: r.mergedIntoTrackingNo,
             pendingExtension: r.pendingExtension, receivedAt: r.receivedAt, slaState: r.sla.state.rawValue,
-            dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply, replyDraft: draft,
+            dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply.map(shown), replyDraft: draft,
             review: r.review, reviewSteps: r.reviewSteps, releaseRound: r.releaseRound, withheld: r.withheld,
             reopenedAt: r.reopenedAt, ratings: ratings,
             elapsedBusinessSeconds: r.sla.elapsedBusinessSeconds,

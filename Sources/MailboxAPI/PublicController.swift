@@ -59,6 +59,7 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
         var trackingNo: String
         var category: LetterCategory
         var categoryName: String
+        var departmentId: String?
         var department: String?
         var title: String
         var body: String
@@ -205,7 +206,7 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
     func disclosed(_ r: PublicReplyRecord) -> DisclosedReply {
         let masker = DisclosureMasker(knownNames: [r.writerName], knownAddresses: [r.address].compactMap { $0 })
         return DisclosedReply(trackingNo: r.trackingNo, category: r.category, categoryName: r.category.chineseName,
-                              department: r.departmentName, title: masker.mask(r.title), body: masker.mask(r.body),
+                              departmentId: r.departmentID, department: r.departmentName, title: masker.mask(r.title), body: masker.mask(r.body),
                               reply: masker.mask(r.reply), receivedAt: r.receivedAt, releasedAt: r.closedAt)
     }
 

@@ -24,9 +24,13 @@ public struct AppCallbackSettings: Sendable {
     public var batchSize: Int
     /// How long to wait when nothing is due.
     public var pollInterval: Duration
-    /// How long a claimed delivery stays invisible to other senders (it must outlive `timeout`;
-    /// after a crash the delivery is retried when it runs out).
-    public var lease: Duration
+    /// How long a claimed delivery stays invisible to other senders: twice the timeout plus 30 s
+    /// unless set (it must outlive `timeout`; after a crash the delivery is retried when it runs out).
+    public var lease: Duration {
+        get { leaseOverride ?? timeout * 2 + .seconds(30) }
+        set { leaseOverride = newValue }
+    }
+    var leaseOverride: Duration?
 
     public init(url: String, secret: String, timeout: Duration = .seconds(10), maxAttempts: Int = 10,
                 baseDelay: Duration = .seconds(5), maxDelay: Duration = .seconds(3600), batchSize: Int = 32,
@@ -39,7 +43,7 @@ public struct AppCallbackSettings: Sendable {
         self.maxDelay = maxDelay
         self.batchSize = batchSize
         self.pollInterval = pollInterval
-        self.lease = lease ?? timeout * 2 + .seconds(30)
+        leaseOverride = lease
     }
 
     /// The wait before the next attempt after `attempts` failures, with jitter.

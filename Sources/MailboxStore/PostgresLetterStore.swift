@@ -24,13 +24,14 @@ public struct PostgresLetterStore: LetterStore {
         d.name AS department_name, l.received_at, l.sla_clock::text AS sla_clock, l.sla_state, l.due_at, l.warn_at,
         l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version,
         l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension,
-        l.reply_revision, l.reply_review::text AS reply_review, l.release_round, l.withheld, l.reopened_at,
+        l.reply_revision, (SELECT max(x.revision) FROM letter_replies x WHERE x.letter_id = l.id) AS last_revision,
+        l.reply_review::text AS reply_review, l.release_round, l.withheld, l.reopened_at,
         r.text AS draft_text, r.author AS draft_author, r.created_at AS draft_created_at, r.findings::text AS draft_findings,
         jsonb_array_length(r.findings) AS draft_findings_count, p.steps AS review_steps
         """
     static let from = """
         letters l LEFT JOIN departments d ON d.id = l.department_id LEFT JOIN letters m ON m.id = l.merged_into
-        LEFT JOIN letter_replies r ON r.letter_id = l.id AND r.revision = l.reply_revision AND r.released_at IS NULL
+        LEFT JOIN letter_replies r ON r.letter_id = l.id AND r.revision = l.reply_revision
         LEFT JOIN reply_review_policies p ON p.category = l.category
         """
 
@@ -120,7 +121,7 @@ public struct PostgresLetterStore: LetterStore {
         record.mergedIntoTrackingNo = try v("merged_into")
         record.pendingExtension = try v("pending_extension", String?.self)
             .flatMap { try? MailboxJSON.decoder().decode(PendingExtension.self, from: Data($0.utf8)) }
-        record.lastDraftRevision = Int(try v("reply_revision", Int32?.self) ?? 0)
+        record.lastDraftRevision = Int(try v("last_revision", Int32?.self) ?? 0)
         record.review = try v("reply_review", String?.self)
             .flatMap { try? MailboxJSON.decoder().decode(ReplyReview.self, from: Data($0.utf8)) }
         record.releaseRound = Int(try v("release_round", Int16.self))
@@ -128,7 +129,7 @@ public struct PostgresLetterStore: LetterStore {
         record.reopenedAt = try v("reopened_at")
         record.reviewSteps = ReviewSteps(rawValue: try v("review_steps", String?.self) ?? "") ?? .leadCentre
         if let text = try v("draft_text", String?.self) {
-            record.draft = StoredDraft(revision: record.lastDraftRevision, text: text, author: try v("draft_author"),
+            record.draft = StoredDraft(revision: Int(try v("reply_revision", Int32.self)), text: text, author: try v("draft_author"),
                                        createdAt: try v("draft_created_at"), findingsJSON: try v("draft_findings"),
                                        findingsCount: Int(try v("draft_findings_count", Int32.self)))
         }
@@ -226,7 +227,7 @@ public struct PostgresLetterStore: LetterStore {
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
                 status, department_id, received_at, sla_clock, sla_state, due_at, warn_at,
-                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments)
+                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments, release_round)
             VALUES (coalesce(\(letter.trackingNo), to_char(\(letter.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYY')
                         || '-' || lpad(nextval('letter_tracking_seq')::text, 7, '0')),
                     \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
@@ -235,7 +236,8 @@ public struct PostgresLetterStore: LetterStore {
                     decode(\(letter.queryCodeHash), 'hex'), \(letter.status.rawValue), \(letter.departmentID),
                     \(letter.receivedAt), \(s.clockJSON)::jsonb, \(s.state.rawValue), \(s.dueAt), \(s.warnAt),
                     \(s.elapsedBusinessSeconds), \(s.deadlineMet), \(letter.closedAt), \(letter.reply),
-                    \(letter.imported), \(Int32(letter.events.count)), \(letter.departmentID.map { [$0] } ?? []))
+                    \(letter.imported), \(Int32(letter.events.count)), \(letter.departmentID.map { [$0] } ?? []),
+                    \(Int16(letter.status == .closed && letter.reply != nil ? 1 : 0)))
             RETURNING id
             """, logger: logger)
         var id: Int64 = 0
@@ -272,7 +274,7 @@ public struct PostgresLetterStore: LetterStore {
         let closedAt: Date? = f.status == .closed ? (f.clock?.closedAt ?? now) : nil
         let pending = try f.pendingExtension.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
         let review = try f.review.map { String(decoding: try MailboxJSON.encoder().encode($0), as: UTF8.self) }
-        let lastRevision: Int32? = f.lastDraftRevision > 0 ? Int32(f.lastDraftRevision) : nil
+        let draftRevision = f.draft.map { Int32($0.revision) }
         let released = t.reply != nil
         let rows = try await tx.query(
             """
@@ -283,7 +285,7 @@ public struct PostgresLetterStore: LetterStore {
                 sla_clock = \(sla.clockJSON)::jsonb, sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt),
                 warn_at = \(sla.warnAt), elapsed_business_seconds = \(sla.elapsedBusinessSeconds),
                 deadline_met = \(sla.deadlineMet), closed_at = \(closedAt), reply = coalesce(\(t.reply), reply),
-                reply_revision = \(lastRevision), reply_review = \(review)::jsonb, withheld = \(f.withheld),
+                reply_revision = \(draftRevision), reply_review = \(review)::jsonb, withheld = \(f.withheld),
                 release_round = release_round + CASE WHEN \(released) THEN 1 ELSE 0 END,
                 reopened_at = CASE WHEN \(f.reopened) THEN coalesce(reopened_at, \(now)) END,
                 version = version + 1, updated_at = now()
@@ -298,7 +300,7 @@ public struct PostgresLetterStore: LetterStore {
                 .decode(Int32.self) { current = Int(v) }
             throw StoreError.staleVersion(current: current)
         }
-        if let text = t.draftText, let revision = lastRevision {
+        if let text = t.draftText, let revision = draftRevision {
             try await tx.query(
                 """
                 INSERT INTO letter_replies (letter_id, revision, text, author, created_at, findings)

@@ -55,6 +55,7 @@ public struct PublicReplyRecord: Sendable, Hashable {
     public var title: String
     public var body: String
     public var reply: String
+    public var departmentID: String?
     public var departmentName: String?
     public var receivedAt: Date
     public var closedAt: Date
@@ -166,21 +167,27 @@ public struct PostgresReplyStore: ReplyStore {
                 """, logger: logger)
             try await tx.query("SELECT nextval('word_lists_version')", logger: logger)
             try await PostgresStaffStore.audit(
-                tx, logger: logger, actor: actor, entity: "word-list", id: list.name, action: before == nil ? "create" : "replace",
+                tx, logger: logger, actor: actor, entity: "word_list", id: list.name, action: before == nil ? "create" : "replace",
                 before: before, after: MailboxJSON.object(["kind": list.kind.rawValue, "entries": "\(list.entries.count)"]))
         }
     }
 
     public func deleteWordList(name: String, actor: String) async throws {
         try await transaction { tx in
-            var found = false
-            for try await _ in try await tx.query("DELETE FROM word_lists WHERE name = \(name) RETURNING 1", logger: logger) {
-                found = true
+            var before: String?
+            for try await (kind, count) in try await tx.query(
+                """
+                SELECT w.kind, (SELECT count(*) FROM word_list_entries e WHERE e.list = w.name)
+                FROM word_lists w WHERE w.name = \(name) FOR UPDATE
+                """, logger: logger).decode((String, Int64).self)
+            {
+                before = MailboxJSON.object(["kind": kind, "entries": "\(count)"])
             }
-            guard found else { throw StoreError.notFound }
+            guard let before else { throw StoreError.notFound }
+            try await tx.query("DELETE FROM word_lists WHERE name = \(name)", logger: logger)
             try await tx.query("SELECT nextval('word_lists_version')", logger: logger)
-            try await PostgresStaffStore.audit(tx, logger: logger, actor: actor, entity: "word-list", id: name, action: "delete",
-                                               before: nil, after: nil)
+            try await PostgresStaffStore.audit(tx, logger: logger, actor: actor, entity: "word_list", id: name, action: "delete",
+                                               before: before, after: nil)
         }
     }
 
@@ -207,7 +214,7 @@ public struct PostgresReplyStore: ReplyStore {
                 INSERT INTO reply_review_policies (category, steps) VALUES (\(category.rawValue), \(steps.rawValue))
                 ON CONFLICT (category) DO UPDATE SET steps = EXCLUDED.steps, updated_at = now()
                 """, logger: logger)
-            try await PostgresStaffStore.audit(tx, logger: logger, actor: actor, entity: "review-policy", id: category.rawValue,
+            try await PostgresStaffStore.audit(tx, logger: logger, actor: actor, entity: "review_policy", id: category.rawValue,
                                                action: "update", before: before, after: MailboxJSON.object(["steps": steps.rawValue]))
         }
     }
@@ -248,13 +255,19 @@ public struct PostgresReplyStore: ReplyStore {
                 WHERE o.id = \(id) FOR UPDATE OF o
                 """, logger: logger) { before = try Self.decodeDelivery(row) }
             guard let before else { throw StoreError.notFound }
+            var inFlight = false
+            for try await busy in try await tx.query(
+                "SELECT state = 'pending' AND locked_until > now() FROM app_deliveries WHERE id = \(id)", logger: logger
+            ).decode(Bool?.self) { inFlight = busy ?? false }
+            // A sender holds it right now: resetting it would let a second one send it meanwhile.
+            guard !inFlight else { throw StoreError.conflict("the delivery is being sent right now; try again in a minute") }
             try await tx.query(
                 """
                 UPDATE app_deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL
                 WHERE id = \(id)
                 """, logger: logger)
             try await PostgresStaffStore.audit(
-                tx, logger: logger, actor: actor, entity: "app-delivery", id: before.deliveryID.uuidString.lowercased(),
+                tx, logger: logger, actor: actor, entity: "app_delivery", id: before.deliveryID.uuidString.lowercased(),
                 action: "redeliver", before: MailboxJSON.object(["state": before.state.rawValue, "attempts": "\(before.attempts)"]),
                 after: MailboxJSON.object(["state": "pending"]))
             var after = before
@@ -273,15 +286,15 @@ public struct PostgresReplyStore: ReplyStore {
         l.status = 'closed' AND l.publish_consent AND l.category <> 'report' AND NOT l.withheld AND l.reply IS NOT NULL
         """
     static let publicColumns = """
-        l.id, l.tracking_no, l.category, l.title, l.body, l.reply, d.name, l.received_at, l.closed_at, l.writer_name,
+        l.id, l.tracking_no, l.category, l.title, l.body, l.reply, l.department_id, d.name, l.received_at, l.closed_at, l.writer_name,
         l.address, l.town
         """
 
     static func decodePublic(_ row: PostgresRow) throws -> PublicReplyRecord {
-        let (id, tracking, category, title, body, reply, dept, received, closed, writer, address, town) =
-            try row.decode((Int64, String, String, String, String, String, String?, Date, Date, String, String?, String?).self)
+        let (id, tracking, category, title, body, reply, deptID, dept, received, closed, writer, address, town) =
+            try row.decode((Int64, String, String, String, String, String, String?, String?, Date, Date, String, String?, String?).self)
         return PublicReplyRecord(id: id, trackingNo: tracking, category: LetterCategory(rawValue: category) ?? .consultation,
-                                 title: title, body: body, reply: reply, departmentName: dept, receivedAt: received,
+                                 title: title, body: body, reply: reply, departmentID: deptID, departmentName: dept, receivedAt: received,
                                  closedAt: closed, writerName: writer, address: address, town: town)
     }
 

@@ -50,7 +50,14 @@ struct OutboxBenchmark: AsyncParsableCommand {
                         '张三', '13800138000', false, 'bench', '\\x00', 'processing', now(), 'running')
                 RETURNING id
                 """, logger: logger)
-            for try await id in rows.decode(Int64.self) { letters.append(id) }
+            for try await id in rows.decode(Int64.self) {
+                letters.append(id)
+                try await client.query(
+                    """
+                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public)
+                    VALUES (\(id), 1, 'received', now(), 'bench', true)
+                    """, logger: logger)
+            }
         }
         let before = try await count(client, "SELECT count(*) FROM app_deliveries", logger)
 

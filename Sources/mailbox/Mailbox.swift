@@ -160,8 +160,10 @@ struct Serve: AsyncParsableCommand {
                                        DeadlineWatchService(client: client, logger: logger)]
         if let callback = appCallbackSettings(env, inboundSecret: secret) {
             services.append(AppDeliverySender(client: client, settings: callback, logger: logger))
-        } else {
+        } else if (env["MAILBOX_APP_CALLBACK_URL"] ?? "").isEmpty {
             logger.warning("MAILBOX_APP_CALLBACK_URL is unset: app notifications wait in the outbox (app_deliveries)")
+        } else {
+            logger.warning("MAILBOX_APP_CALLBACK_URL is set but there is no secret to sign with (MAILBOX_APP_CALLBACK_SECRET or MAILBOX_APP_WEBHOOK_SECRET): app notifications wait in the outbox")
         }
         let router = buildRouter(mailbox: mailbox, metrics: { registry.emitToString() })
         let listenHost = host ?? env["HOST"] ?? "127.0.0.1"

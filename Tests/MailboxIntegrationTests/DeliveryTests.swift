@@ -167,7 +167,7 @@ struct DeliveryTests {
                 let id = try #require(item["id"] as? Int)
                 let r = try await http.staff("/v1/admin/deliveries/\(id)/redeliver", method: .post)
                 #expect(r.status == .ok, "\(String(buffer: r.body))")
-                #expect(try await app.count("admin_changes WHERE entity = 'app-delivery' AND action = 'redeliver'") == 1)
+                #expect(try await app.count("admin_changes WHERE entity = 'app_delivery' AND action = 'redeliver'") == 1)
                 try await Self.drain(app, sender)
                 #expect(try await app.count("app_deliveries WHERE state = 'delivered'") == 1)
                 #expect(await receiver.ids().count == 1)

@@ -134,6 +134,28 @@ struct ReplyTests {
         }
     }
 
+    @Test("A transfer drops the draft; masked views mask replies; a letter withheld before its release never appears")
+    func transferMaskWithhold() async throws {
+        try await TestApp.run { app, http in
+            let a = try await Self.actors(app)
+            let (t, _) = try await Self.workingLetter(http, a, ["writer_name": "赵大宝", "publish_consent": true])
+            #expect(try await http.act(t, "draft-reply", ["text": "赵大宝您好，请致电13912345678。"], token: a.handler).status == .ok)
+            let auditor = try await app.session(.auditor)
+            let masked = decodeObject(try await http.staff("/v1/letters/\(t)", token: auditor).body)
+            let maskedDraft = (masked["reply_draft"] as? [String: Any])?["text"] as? String ?? ""
+            #expect(!maskedDraft.isEmpty && !maskedDraft.contains("赵大宝") && !maskedDraft.contains("13912345678"))
+            #expect(try await http.act(t, "transfer", ["department_id": "water", "reason": "属水务局职责"], token: Self.disp).status == .ok)
+            #expect(decodeObject(try await http.staff("/v1/letters/\(t)", token: Self.disp).body)["reply_draft"] == nil)
+            #expect(try await app.count("letter_replies") == 1)
+
+            let (early, _) = try await Self.workingLetter(http, a, ["publish_consent": true])
+            #expect(try await http.act(early, "withhold", ["reason": "涉及未公开事项"], token: Self.disp).status == .ok)
+            try await Self.release(http, early, a, "答复丁")
+            #expect(try await http.execute(uri: "/v1/public/replies/\(early)", method: .get).status == .notFound)
+            #expect(try await http.act(early, "withhold", ["reason": "again"], token: Self.disp).status == .conflict)
+        }
+    }
+
     @Test("错敏字 findings refuse approval unless overridden with a reason, which the trail keeps; lists are admin-managed")
     func findingsBlockApproval() async throws {
         try await TestApp.run { app, http in
@@ -151,7 +173,7 @@ struct ReplyTests {
             // An admin clears the typo list: one finding stays.
             let cleared = try await http.staff("/v1/word-lists/typos", method: .put, body: ["kind": "typo", "entries": [] as [Any]])
             #expect(cleared.status == .ok, "\(String(buffer: cleared.body))")
-            #expect(try await app.count("admin_changes WHERE entity = 'word-list' AND entity_id = 'typos'") == 1)
+            #expect(try await app.count("admin_changes WHERE entity = 'word_list' AND entity_id = 'typos'") == 1)
             let check = decodeObject(try await http.staff("/v1/checks/text", method: .post, body: ["text": "密云县按装"], token: a.handler).body)
             #expect((check["findings"] as? [Any])?.count == 1)
             #expect(try await http.act(t, "approve-reply", token: a.lead).status == .unprocessableContent)

@@ -113,7 +113,7 @@ struct WorkflowIntegrationTests {
             let r = try await http.act(t, "route", ["department_id": "housing"], token: Self.disp)
             #expect(r.status == .conflict)
             let allowed = decodeObject(r.body)["allowed_actions"] as? [String]
-            #expect(allowed == ["accept", "reject", "supervise", "merge"])
+            #expect(allowed == ["accept", "reject", "withhold", "supervise", "merge"])
             #expect(try await http.act(t, "start", token: Self.disp).status == .forbidden)
             #expect(try await http.act(t, "reject", ["reason": ""], token: Self.disp).status == .unprocessableContent)
             #expect(try await http.act(t, "reject", ["reason": "反映问题不属于本区受理范围"], token: Self.disp).status == .ok)

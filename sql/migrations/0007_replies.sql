@@ -14,7 +14,8 @@ CREATE INDEX letters_open_due_order_idx ON letters ((coalesce(due_at, 'infinity'
 CREATE INDEX letters_open_received_idx ON letters (received_at, id)
     WHERE status IN ('received', 'accepted', 'assigned', 'signed', 'processing', 'awaiting_citizen', 'reviewing');
 
--- The current draft's revision (letter_replies), the review in flight
+-- The current draft's revision in letter_replies (NULL: no draft since the last release, or
+-- dropped by a transfer, return or merge), the review in flight
 -- ({"stage": "lead"|"dispatcher", "steps": "lead"|"lead_centre"}), how many replies were
 -- released, whether the centre withheld the letter from publication, and when it was reopened.
 ALTER TABLE letters ADD COLUMN reply_revision integer;

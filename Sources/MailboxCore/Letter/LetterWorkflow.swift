@@ -280,7 +280,8 @@ public enum LetterWorkflow {
         // A step that is not the last keeps the letter in review (event reply_approved).
         Rule(action: .approveReply, from: [.reviewing], to: .closed, event: .closed),
         Rule(action: .returnReply, from: [.reviewing], to: .processing, event: .replyReturned),
-        Rule(action: .withhold, from: [.closed], to: nil, event: .withheld),
+        // Before the release too, so that a reply never appears in public for a moment.
+        Rule(action: .withhold, from: open.union([.closed]), to: nil, event: .withheld),
         Rule(action: .return, from: [.assigned, .signed, .processing], to: .accepted, event: .returned),
         Rule(action: .requestExtension, from: working, to: nil, event: .extensionRequested),
         Rule(action: .approveExtension, from: working, to: nil, event: .slaExtended),
@@ -390,6 +391,8 @@ public enum LetterWorkflow {
             try departments(dept, cohandlers)
             data["reason"] = reason
             next.pendingExtension = nil
+            // The new department writes its own reply.
+            next.draft = nil
         case .pause(let reason):
             try requireText(reason, "reason")
             data["reason"] = reason
@@ -463,6 +466,7 @@ public enum LetterWorkflow {
             next.ownership.ownerDepartmentID = nil
             next.ownership.cohandlers = []
             next.pendingExtension = nil
+            next.draft = nil
         case .requestExtension(let days, let reason):
             guard (1...maxExtensionDays).contains(days) else {
                 throw .invalid(field: "working_days", message: "must be 1–\(maxExtensionDays)")
@@ -501,6 +505,8 @@ public enum LetterWorkflow {
             data["into"] = into
             next.mergedIntoTrackingNo = into
             next.pendingExtension = nil
+            next.draft = nil
+            next.review = nil
         }
         return LetterTransition(facts: next, event: event, data: data, reply: reply, draftText: draftText,
                                 releasedRevision: reply == nil ? nil : facts.draft?.revision)
