@@ -33,7 +33,7 @@ public struct AppCallbackSettings: Sendable {
     var leaseOverride: Duration?
 
     public init(url: String, secret: String, timeout: Duration = .seconds(10), maxAttempts: Int = 10,
-                baseDelay: Duration = .seconds(5), maxDelay: Duration = .seconds(3600), batchSize: Int = 32,
+                baseDelay: Duration = .seconds(5), maxDelay: Duration = .seconds(3600), batchSize: Int = 100,
                 pollInterval: Duration = .seconds(1), lease: Duration? = nil) {
         self.url = url
         self.secret = secret
@@ -130,15 +130,30 @@ public struct AppDeliverySender: Service {
             claimed.append(Claimed(id: id, deliveryID: did, payload: payload, attempts: Int(attempts)))
         }
         guard !claimed.isEmpty else { return 0 }
-        await withTaskGroup(of: Void.self) { group in
+        let outcomes = await withTaskGroup(of: Outcome.self) { group in
             for c in claimed {
-                group.addTask { await self.deliver(c) }
+                group.addTask { await self.send(c) }
             }
+            return await group.reduce(into: [Outcome]()) { $0.append($1) }
+        }
+        do {
+            try await record(outcomes)
+        } catch {
+            // The leases run out and another round retries; the receiver deduplicates on the id.
+            logger.error("app delivery state not saved", metadata: ["error": "\(String(reflecting: error))"])
         }
         return claimed.count
     }
 
-    func deliver(_ c: Claimed) async {
+    /// What one attempt came to.
+    struct Outcome: Sendable {
+        var claimed: Claimed
+        var status: Int?
+        /// nil: delivered.
+        var failure: String?
+    }
+
+    func send(_ c: Claimed) async -> Outcome {
         let body = Array(c.payload.utf8)
         let timestamp = String(Int(Date().timeIntervalSince1970))
         var request = HTTPClientRequest(url: settings.url)
@@ -149,42 +164,48 @@ public struct AppDeliverySender: Service {
         request.headers.add(name: "X-Mailbox-Signature", value: CallbackSignature.sign(secret: settings.secret, timestamp: timestamp, body: body))
         request.headers.add(name: "X-Mailbox-Delivery", value: c.deliveryID.uuidString.lowercased())
         request.body = .bytes(ByteBuffer(bytes: body))
-        var status: Int?
-        var failure: String?
         do {
             let t = settings.timeout.components
             let response = try await http.execute(request, timeout: .nanoseconds(t.seconds * 1_000_000_000 + t.attoseconds / 1_000_000_000))
-            status = Int(response.status.code)
+            let status = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(status!) { failure = "HTTP \(status!)" }
+            return Outcome(claimed: c, status: status, failure: (200..<300).contains(status) ? nil : "HTTP \(status)")
         } catch {
-            failure = String(describing: type(of: error)) + ": " + String(String(reflecting: error).prefix(300))
+            return Outcome(claimed: c, status: nil,
+                           failure: String(describing: type(of: error)) + ": " + String(String(reflecting: error).prefix(300)))
         }
-        do {
-            if let failure {
-                let dead = c.attempts >= settings.maxAttempts
-                let waitSeconds = settings.backoff(afterAttempts: c.attempts).seconds
-                try await client.query(
-                    """
-                    UPDATE app_deliveries SET state = CASE WHEN \(dead) THEN 'dead' ELSE 'pending' END,
-                        next_attempt_at = now() + make_interval(secs => \(waitSeconds)), locked_until = NULL,
-                        last_status = \(status.map(Int32.init)), last_error = \(failure)
-                    WHERE id = \(c.id) AND state = 'pending'
-                    """, logger: logger)
-                logger.warning("app delivery failed", metadata: [
-                    "delivery": "\(c.deliveryID)", "attempt": "\(c.attempts)", "error": "\(failure)", "dead": "\(dead)",
-                ])
-            } else {
-                try await client.query(
-                    """
-                    UPDATE app_deliveries SET state = 'delivered', delivered_at = now(), locked_until = NULL,
-                        last_status = \(status.map(Int32.init)), last_error = NULL
-                    WHERE id = \(c.id) AND state = 'pending'
-                    """, logger: logger)
-            }
-        } catch {
-            // The lease runs out and another round retries; the receiver deduplicates on the id.
-            logger.error("app delivery state not saved", metadata: ["error": "\(String(reflecting: error))"])
+    }
+
+    /// Writes a round's outcomes in two statements (not one commit per delivery).
+    func record(_ outcomes: [Outcome]) async throws {
+        let delivered = outcomes.filter { $0.failure == nil }
+        if !delivered.isEmpty {
+            try await client.query(
+                """
+                UPDATE app_deliveries o SET state = 'delivered', delivered_at = now(), locked_until = NULL,
+                    last_status = u.status, last_error = NULL
+                FROM unnest(\(delivered.map(\.claimed.id))::int8[], \(delivered.map { Int32($0.status ?? 0) })::int4[]) AS u(id, status)
+                WHERE o.id = u.id AND o.state = 'pending'
+                """, logger: logger)
+        }
+        let failed = outcomes.filter { $0.failure != nil }
+        guard !failed.isEmpty else { return }
+        let dead = failed.map { $0.claimed.attempts >= settings.maxAttempts }
+        try await client.query(
+            """
+            UPDATE app_deliveries o SET state = CASE WHEN u.dead THEN 'dead' ELSE 'pending' END,
+                next_attempt_at = now() + make_interval(secs => u.wait), locked_until = NULL,
+                last_status = nullif(u.status, -1), last_error = u.error
+            FROM unnest(\(failed.map(\.claimed.id))::int8[], \(dead)::bool[],
+                        \(failed.map { settings.backoff(afterAttempts: $0.claimed.attempts).seconds })::float8[],
+                        \(failed.map { Int32($0.status ?? -1) })::int4[], \(failed.map { $0.failure! })::text[])
+                 AS u(id, dead, wait, status, error)
+            WHERE o.id = u.id AND o.state = 'pending'
+            """, logger: logger)
+        for (f, isDead) in zip(failed, dead) {
+            logger.warning("app delivery failed", metadata: [
+                "delivery": "\(f.claimed.deliveryID)", "attempt": "\(f.claimed.attempts)", "error": "\(f.failure!)", "dead": "\(isDead)",
+            ])
         }
     }
 }

@@ -14,20 +14,22 @@ struct OutboxBenchmark: AsyncParsableCommand {
         commandName: "outbox", abstract: "Outbox: events written per second vs deliveries per second to a local receiver.")
     @Option(help: "PostgreSQL URL of a migrated, disposable database.") var databaseURL: String
     @Option(help: "Events to write.") var events = 20_000
-    @Option(help: "Concurrent writers (one app letter each).") var writers = 8
+    @Option(help: "Concurrent writers.") var writers = 8
+    @Option(help: "App letters the changes are spread over.") var letterCount = 1000
     @Option(help: "Sender instances delivering at once.") var senders = 2
-    @Option(help: "Deliveries one sender claims per round.") var batch = 32
+    @Option(help: "Deliveries one sender claims per round.") var batch = 100
     @Option(help: "Port of the local receiver.") var receiverPort = 18_099
 
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let url = try DatabaseURL(parsing: databaseURL)
+        let runID = String(UInt32.random(in: 0...UInt32.max))
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: writers + senders + 2), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await measure(client, logger)
+            try await measure(client, logger, runID: runID)
         }
     }
 
@@ -37,37 +39,37 @@ struct OutboxBenchmark: AsyncParsableCommand {
         func hit() { hits += 1 }
     }
 
-    func measure(_ client: PostgresClient, _ logger: Logger) async throws {
-        // One app letter per writer, written straight into the table (no intake needed here).
+    func measure(_ client: PostgresClient, _ logger: Logger, runID: String) async throws {
+        // App letters written straight into the table (no intake needed here), each with its
+        // first event; the changes below are spread over them as staff actions would be.
         var letters: [Int64] = []
-        for w in 0..<writers {
-            let rows = try await client.query(
-                """
-                INSERT INTO letters (tracking_no, channel, channel_ref, category, title, body, writer_name, phone, publish_consent,
-                                     citizen_key, query_code_hash, status, received_at, sla_state)
-                VALUES ('BENCH-' || \(w) || '-' || extract(epoch FROM clock_timestamp())::text, 'app',
-                        'bench-' || \(w) || '-' || extract(epoch FROM clock_timestamp())::text, 'consultation', '基准', '基准',
-                        '张三', '13800138000', false, 'bench', '\\x00', 'processing', now(), 'running')
-                RETURNING id
-                """, logger: logger)
-            for try await id in rows.decode(Int64.self) {
-                letters.append(id)
-                try await client.query(
-                    """
-                    INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public)
-                    VALUES (\(id), 1, 'received', now(), 'bench', true)
-                    """, logger: logger)
-            }
-        }
+        let rows = try await client.query(
+            """
+            INSERT INTO letters (tracking_no, channel, channel_ref, category, title, body, writer_name, phone, publish_consent,
+                                 citizen_key, query_code_hash, status, received_at, sla_state)
+            SELECT 'BENCH-' || g || '-' || \(runID), 'app', 'bench-' || g || '-' || \(runID), 'consultation', '基准', '基准',
+                   '张三', '13800138000', false, 'bench', '\\x00', 'processing', now(), 'running'
+            FROM generate_series(1, \(Int32(letterCount))) AS g
+            RETURNING id
+            """, logger: logger)
+        for try await id in rows.decode(Int64.self) { letters.append(id) }
+        try await client.query(
+            """
+            INSERT INTO letter_events (letter_id, version, kind, occurred_at, actor, public)
+            SELECT id, 1, 'received', now(), 'bench', true FROM unnest(\(letters)::int8[]) AS id
+            """, logger: logger)
         let before = try await count(client, "SELECT count(*) FROM app_deliveries", logger)
 
-        // Writers: each event is its own transaction, as a staff action is.
+        // Writers: each event is its own transaction, as a staff action is; writer w takes the
+        // letters w, w + writers, … in turn.
         let perWriter = events / writers
         let writeStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in letters {
+            for w in 0..<writers {
+                let mine = stride(from: w, to: letters.count, by: writers).map { letters[$0] }
                 group.addTask {
-                    for _ in 0..<perWriter {
+                    for i in 0..<perWriter {
+                        let id = mine[i % mine.count]
                         try await client.withTransaction(logger: logger) { tx in
                             try await tx.query(
                                 """
@@ -105,8 +107,11 @@ struct OutboxBenchmark: AsyncParsableCommand {
                 for _ in 0..<self.senders {
                     senders.addTask {
                         let sender = AppDeliverySender(client: client, settings: settings, logger: logger)
-                        while try await count(client, "SELECT count(*) FROM app_deliveries WHERE state = 'pending'", logger) > 0 {
-                            if try await sender.deliverDue() == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                        // Rounds until a round finds nothing and nothing is left pending.
+                        while true {
+                            if try await sender.deliverDue() > 0 { continue }
+                            if try await count(client, "SELECT count(*) FROM app_deliveries WHERE state = 'pending'", logger) == 0 { break }
+                            try await Task.sleep(for: .milliseconds(5))
                         }
                     }
                 }

@@ -108,6 +108,8 @@ CREATE TABLE app_deliveries (
 );
 CREATE INDEX app_deliveries_due_idx ON app_deliveries (next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX app_deliveries_state_idx ON app_deliveries (state, id);
+-- A letter's deliveries go out in order: the sender asks whether an earlier one is pending.
+CREATE INDEX app_deliveries_letter_pending_idx ON app_deliveries (letter_id, id) WHERE state = 'pending';
 
 -- What the app hears, per event kind; NULL: nothing.
 CREATE FUNCTION app_event_name(kind text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
