@@ -314,3 +314,60 @@ struct ReplyTests {
         }
     }
 }
+
+/// docs/openapi.yaml is the contract: every staff route the router registers is documented with
+/// its method and its right, and every documented staff path exists.
+@Suite("OpenAPI contract")
+struct OpenAPIContractTests {
+    /// path → method → the lines of that operation, from the `paths:` section.
+    static func operations() throws -> [String: [String: [Substring]]] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var result: [String: [String: [Substring]]] = [:]
+        var inPaths = false, path: String?, method: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.isEmpty { inPaths = line == "paths:"; path = nil; method = nil; continue }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+                method = nil
+            } else if let p = path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                let m = String(line.dropFirst(4).dropLast())
+                if ["get", "post", "put", "patch", "delete"].contains(m) {
+                    method = m
+                    result[p, default: [:]][m] = []
+                } else {
+                    method = nil
+                }
+            } else if let p = path, let m = method {
+                result[p]![m]!.append(line)
+            }
+        }
+        return result
+    }
+
+    @Test("Every staff route is documented with its method and right; every documented staff path is routed")
+    func staffRoutesDocumented() async throws {
+        let ops = try Self.operations()
+        #expect(ops.count >= 50 && ops["/v1/letters/{tracking}/approve-reply"]?["post"] != nil)
+        try await TestApp.run { app, _ in
+            #expect(app.staffEndpoints.count >= 40)
+            var routed: Set<String> = []
+            for e in app.staffEndpoints {
+                let path = e.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                    .joined(separator: "/")
+                let method = e.method.rawValue.lowercased()
+                routed.insert("\(method) /\(path)")
+                let lines = ops["/" + path]?[method]
+                #expect(lines != nil, "\(method.uppercased()) /\(path) is not in docs/openapi.yaml")
+                #expect(lines?.contains { $0.contains("x-permission: \(e.permission.rawValue)") } == true,
+                        "\(method.uppercased()) /\(path): x-permission should be \(e.permission.rawValue)")
+            }
+            for (path, methods) in ops {
+                for (method, lines) in methods where lines.contains(where: { $0.contains("x-permission:") }) {
+                    #expect(routed.contains("\(method) \(path)"), "\(method.uppercased()) \(path) is documented but not routed")
+                }
+            }
+        }
+    }
+}
