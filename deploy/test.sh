@@ -40,5 +40,7 @@ if [ "$#" -eq 0 ]; then
   "$BIN/mailbox" migrate --log-level warning >/dev/null
   "$BIN/mailbox" word-list import cli-typos "$PGTEST_DIR/typos.txt" --kind typo --log-level warning
   check_cli --list cli-typos
-  echo "CLI check-text and word-list import: ok"
+  "$BIN/mailbox" report --quarter 2020Q1 --as-of 2020-04-01T09:00:00+08:00 --log-level warning > "$PGTEST_DIR/report.txt"
+  grep -q "区长信箱2020年一季度共收到公众来信0件" "$PGTEST_DIR/report.txt" || { echo "mailbox report failed:"; cat "$PGTEST_DIR/report.txt"; exit 1; }
+  echo "CLI check-text, word-list import and report: ok"
 fi

@@ -29,6 +29,7 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
     LettersController(mailbox: mailbox).addRoutes(to: staffRoutes)
     DirectoryController(mailbox: mailbox).addRoutes(to: staffRoutes)
     RepliesController(mailbox: mailbox).addRoutes(to: staffRoutes)
+    ReportsController(mailbox: mailbox).addRoutes(to: staffRoutes)
     CalendarController(mailbox: mailbox).addRoutes(to: router, staffRoutes: staffRoutes)
     AdminController(mailbox: mailbox).addRoutes(to: staffRoutes)
     OpsController(mailbox: mailbox, metrics: metrics).addRoutes(to: router)

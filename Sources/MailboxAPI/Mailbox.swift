@@ -114,6 +114,8 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let staff: Staff
     /// Word lists, review steps, the app's outbox and disclosure.
     public let replies: any ReplyStore
+    /// Letters as SLA reports count them.
+    public let reports: any ReportStore
     public let checkers = CheckerCache()
     public let cache: CalendarCache
     public let routing: RoutingCache
@@ -121,12 +123,14 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 
-    public init(letters: Letters, calendars: Calendars, staff: Staff, replies: any ReplyStore, cache: CalendarCache,
+    public init(letters: Letters, calendars: Calendars, staff: Staff, replies: any ReplyStore, reports: any ReportStore,
+                cache: CalendarCache,
                 routing: RoutingCache = RoutingCache(), sessions: SessionCache = SessionCache(), config: APIConfiguration) {
         self.letters = letters
         self.calendars = calendars
         self.staff = staff
         self.replies = replies
+        self.reports = reports
         self.cache = cache
         self.routing = routing
         self.sessions = sessions

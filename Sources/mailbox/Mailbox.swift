@@ -18,7 +18,7 @@ struct MailboxCommand: AsyncParsableCommand {
         commandName: "mailbox",
         abstract: "District Mailbox (区长信箱) case-management backend.",
         subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self, Demo.self,
-                      CheckText.self, WordListCommand.self])
+                      CheckText.self, WordListCommand.self, Report.self])
 }
 
 /// Options shared by every command that talks to the database (docs/configuration.md).
@@ -155,7 +155,8 @@ struct Serve: AsyncParsableCommand {
             openAPIDocument: openAPI, auth: authSettings(env),
             reopenWindowWorkingDays: Int(env["MAILBOX_REOPEN_WORKING_DAYS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 10)
         let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff,
-                              replies: PostgresReplyStore(client: client, logger: logger), cache: cache, config: config)
+                              replies: PostgresReplyStore(client: client, logger: logger),
+                              reports: PostgresReportStore(client: client, logger: logger), cache: cache, config: config)
         var services: [any Service] = [client, CalendarRefresher(mailbox: mailbox, logger: logger),
                                        DeadlineWatchService(client: client, logger: logger)]
         if let callback = appCallbackSettings(env, inboundSecret: secret) {
@@ -295,6 +296,7 @@ struct ImportLetters: AsyncParsableCommand {
                 let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
                                       staff: PostgresStaffStore(client: client, logger: logger),
                                       replies: PostgresReplyStore(client: client, logger: logger),
+                              reports: PostgresReportStore(client: client, logger: logger),
                                       cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
                 return try await LetterImporter(mailbox: mailbox).importJSONLines(text)
             }

@@ -111,6 +111,7 @@ struct TestApp {
             let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
                                   staff: PostgresStaffStore(client: client, logger: logger),
                                   replies: PostgresReplyStore(client: client, logger: logger),
+                              reports: PostgresReportStore(client: client, logger: logger),
                                   cache: CalendarCache(try await calendars.snapshot()), config: config)
             let (router, endpoints) = buildRouterAndEndpoints(mailbox: mailbox, metrics: { "# metrics\n" })
             let app = Application(router: router, logger: logger)

@@ -62,6 +62,8 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
     case manageReplySettings = "manage-reply-settings"
     /// See the app's notification deliveries and redeliver them.
     case manageDeliveries = "manage-deliveries"
+    /// SLA reports and the quarterly summary (a lead: its own department's).
+    case readReports = "read-reports"
 
     public var roles: Set<StaffRole> {
         switch self {
@@ -75,6 +77,7 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
         case .checkText: [.dispatcher, .handler, .lead, .admin]
         case .readReplySettings: Set(StaffRole.allCases)
         case .manageReplySettings, .manageDeliveries: [.admin]
+        case .readReports: [.dispatcher, .lead, .auditor, .admin]
         }
     }
 
@@ -96,6 +99,7 @@ public enum StaffPermission: String, Sendable, CaseIterable, Hashable {
         case .readReplySettings: "read the 错敏字 lists and reply review steps"
         case .manageReplySettings: "change the 错敏字 lists and reply review steps"
         case .manageDeliveries: "see and redeliver the app's notifications"
+        case .readReports: "read SLA reports and the quarterly summary"
         }
     }
 
