@@ -76,6 +76,27 @@ struct ReportTests {
         }
     }
 
+    @Test("Dashboard views agree with the report API for the same cohort (letters as they are now)")
+    func dashboardViews() async throws {
+        try await TestApp.run { app, http in
+            try await Self.importScenario(http)
+            var rows: [(String, Int, Int, Int, Double?)] = []
+            for try await row in try await app.db.query(
+                """
+                SELECT category, sum(received)::int8, sum(closed)::int8, sum(open)::int8,
+                       sum(handling_business_seconds)::float8 / nullif(sum(handling_count), 0) / 25200
+                FROM report_daily WHERE day = '2020-01-23' GROUP BY category ORDER BY category
+                """, logger: TestDatabase.logger).decode((String, Int64, Int64, Int64, Double?).self)
+            {
+                rows.append((row.0, Int(row.1), Int(row.2), Int(row.3), row.4))
+            }
+            #expect(rows.map(\.0) == ["complaint", "consultation"])
+            #expect(rows[1].1 == 3 && rows[1].2 == 2 && rows[1].3 == 1)
+            #expect(abs((rows[1].4 ?? -1) - (32_400.0 + 37_800) / 2 / 25_200) < 1e-9)
+            #expect(try await app.count("report_open_letters WHERE due_state = 'overdue' AND tracking_no = '2020-0000003'") == 1)
+        }
+    }
+
     @Test("The quarterly summary speaks the district's wording; leads see their own department only")
     func summaryAndScope() async throws {
         try await TestApp.run { app, http in
