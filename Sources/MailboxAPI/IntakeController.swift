@@ -64,10 +64,20 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository, Sta
     @Sendable func appRating(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, body) = try await verifiedAppBody(request, context)
         let b = try decodeJSON(PublicController<Letters, Calendars, Staff>.RatingBody.self, from: body)
-        guard let ref = b.appLetterId, !ref.isEmpty, ref.count <= 64 else {
-            throw Problem.validation([FieldError(field: "app_letter_id", message: "is required")])
+        // Every field's problem in one answer, app_letter_id's included.
+        let refError: FieldError? = switch b.appLetterId {
+        case nil: FieldError(field: "app_letter_id", message: "is required")
+        case let ref? where ref.isEmpty || ref.count > 64: FieldError(field: "app_letter_id", message: "must be 1–64 characters")
+        default: nil
         }
-        let rating = try PublicController<Letters, Calendars, Staff>.rating(b, channel: .app)
+        let rating: LetterRating
+        do {
+            rating = try PublicController<Letters, Calendars, Staff>.rating(b, channel: .app)
+        } catch let failure as ValidationFailure where refError != nil {
+            throw Problem.validation([refError!] + failure.errors)
+        }
+        if let refError { throw Problem.validation([refError]) }
+        let ref = b.appLetterId!
         guard let record = try await mailbox.letters.letter(channel: .app, channelRef: ref) else {
             throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No app letter \(ref.prefix(64)).")
         }

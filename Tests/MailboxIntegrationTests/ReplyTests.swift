@@ -231,6 +231,16 @@ struct ReplyTests {
             try await Self.work(http, t, a)
             try await Self.release(http, t, a, "已答复")
             let body = jsonBuffer(["app_letter_id": "app-rate-1", "satisfaction": "basically_satisfied", "resolved": true])
+            let badBody = jsonBuffer(["satisfaction": "很好"])
+            let ts0 = String(Int(Date().timeIntervalSince1970))
+            let bad = try await http.execute(uri: "/v1/intake/app/rating", method: .post,
+                                             headers: [.contentType: "application/json", .init("X-Mailbox-Timestamp")!: ts0,
+                                                       .init("X-Mailbox-Signature")!: WebhookVerifier.sign(
+                                                           secret: TestApp.webhookSecret, timestamp: ts0, body: Data(buffer: badBody))],
+                                             body: badBody)
+            #expect(bad.status == .unprocessableContent)
+            let fields = (decodeObject(bad.body)["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(Set(fields) == ["app_letter_id", "satisfaction", "resolved"])
             let unsigned = try await http.execute(uri: "/v1/intake/app/rating", method: .post,
                                                   headers: [.contentType: "application/json"], body: body)
             #expect(unsigned.status == .unauthorized)
