@@ -76,26 +76,13 @@ struct DemoOptions: Sendable {
 
 /// SplitMix64: small, fast, and good enough for demo data; one stream per (seed, purpose, index).
 struct DemoRNG {
-    var state: UInt64
+    var generator: SplitMix64
 
     init(seed: UInt64, stream: UInt64, index: Int) {
-        state = DemoRNG.mix(seed &+ DemoRNG.mix(stream &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(index))))
+        generator = SplitMix64(seed: SplitMix64.mix(seed &+ SplitMix64.mix(stream &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(index)))))
     }
 
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }

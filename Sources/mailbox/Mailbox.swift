@@ -206,6 +206,19 @@ func appCallbackSettings(_ env: [String: String], inboundSecret: String?) -> App
     return s
 }
 
+/// The service's stores on one client with the stored calendar loaded, for commands that do
+/// what an endpoint does (import, reports).
+func commandMailbox(client: PostgresClient, logger: Logger) async throws
+    -> Mailbox<PostgresLetterStore, CalendarStore, PostgresStaffStore>
+{
+    let calendars = CalendarStore(client: client, logger: logger)
+    return Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
+                   staff: PostgresStaffStore(client: client, logger: logger),
+                   replies: PostgresReplyStore(client: client, logger: logger),
+                   reports: PostgresReportStore(client: client, logger: logger),
+                   cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
+}
+
 /// Sign-in settings from the environment (docs/configuration.md).
 func authSettings(_ env: [String: String]) -> AuthSettings {
     var a = AuthSettings()
@@ -292,13 +305,7 @@ struct ImportLetters: AsyncParsableCommand {
         let text = try readUTF8File(file)
         do {
             let count = try await db.withClient(logger: logger) { client in
-                let calendars = CalendarStore(client: client, logger: logger)
-                let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
-                                      staff: PostgresStaffStore(client: client, logger: logger),
-                                      replies: PostgresReplyStore(client: client, logger: logger),
-                              reports: PostgresReportStore(client: client, logger: logger),
-                                      cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
-                return try await LetterImporter(mailbox: mailbox).importJSONLines(text)
+                try await LetterImporter(mailbox: try await commandMailbox(client: client, logger: logger)).importJSONLines(text)
             }
             print("imported \(count) letters")
         } catch StoreError.importRejected(let lines) {

@@ -36,13 +36,8 @@ struct Report: AsyncParsableCommand {
         }
         let logger = db.makeLogger()
         let bytes = try await db.withClient(logger: logger) { client in
-            let calendars = CalendarStore(client: client, logger: logger)
-            let mailbox = Mailbox(letters: PostgresLetterStore(client: client, logger: logger), calendars: calendars,
-                                  staff: PostgresStaffStore(client: client, logger: logger),
-                                  replies: PostgresReplyStore(client: client, logger: logger),
-                                  reports: PostgresReportStore(client: client, logger: logger),
-                                  cache: CalendarCache(try await calendars.snapshot()), config: APIConfiguration())
-            return try await QuarterlyReport.render(mailbox: mailbox, period: period, asOf: instant, format: output)
+            try await QuarterlyReport.render(mailbox: try await commandMailbox(client: client, logger: logger), period: period,
+                                             asOf: instant, format: output)
         }
         FileHandle.standardOutput.write(Data(bytes))
     }

@@ -240,7 +240,7 @@ struct TextCheckerTests {
 
     @Test("Many entries with a wide alphabet agree with the reference (double-array layout under load)")
     func manyEntries() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let pool = (0..<300).map { Character(Unicode.Scalar(0x4E00 + UInt32($0 * 7))!) }
         var entries: [WordList.Entry] = []
         for k in 0..<3000 {
@@ -365,15 +365,3 @@ struct TextCheckerTests {
     }
 }
 
-/// A small deterministic generator for the fixed large cases.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
