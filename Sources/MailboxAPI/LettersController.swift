@@ -275,8 +275,9 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         let perDay = Double(mailbox.cache.current.calendar?.secondsPerWorkingDay ?? BusinessHours.standard.secondsPerWorkingDay)
         let content = visibility == .full ? r.content : r.content.masked
         // Replies and comments often repeat the writer's name or phone: masked views mask them too.
-        let masker = DisclosureMasker(knownNames: [r.content.writerName], knownAddresses: [r.content.address].compactMap { $0 })
-        func shown(_ text: String) -> String { visibility == .full ? text : masker.mask(text) }
+        let masker = visibility == .full ? nil
+            : DisclosureMasker(knownNames: [r.content.writerName], knownAddresses: [r.content.address].compactMap { $0 })
+        func shown(_ text: String) -> String { masker?.mask(text) ?? text }
         var draft: DraftView?
         if let d = r.draft {
             draft = DraftView(revision: d.revision, text: shown(d.text), author: d.author, createdAt: d.createdAt,

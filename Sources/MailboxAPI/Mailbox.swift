@@ -78,15 +78,18 @@ public final class RoutingCache: Sendable {
 /// The 错敏字 checker built from the stored lists, cached like the routing rules: rebuilt when
 /// the stored version moves (a change here or on another instance).
 public final class CheckerCache: Sendable {
-    private let state = Mutex<(version: Int64, checker: TextChecker?)>((-1, nil))
+    private let state = Mutex<(version: Int64, checker: TextChecker?, lists: [String])>((-1, nil, []))
 
     public init() {}
 
     public var version: Int64 { state.withLock { $0.version } }
-    public var checker: TextChecker? { state.withLock { $0.checker } }
+    /// The checker and the names of the lists it was built from, read together.
+    public var current: (checker: TextChecker, lists: [String])? {
+        state.withLock { s in s.checker.map { ($0, s.lists) } }
+    }
 
-    public func replace(version: Int64, checker: TextChecker) {
-        state.withLock { $0 = (version, checker) }
+    public func replace(version: Int64, checker: TextChecker, lists: [String]) {
+        state.withLock { $0 = (version, checker, lists) }
     }
 }
 
@@ -146,11 +149,17 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
 
     /// The 错敏字 checker of the stored lists, rebuilt first if they changed.
     public func currentChecker() async throws -> TextChecker {
+        try await currentCheckerAndLists().checker
+    }
+
+    /// The current checker with the names of the lists it holds.
+    public func currentCheckerAndLists() async throws -> (checker: TextChecker, lists: [String]) {
         let version = try await replies.wordListsVersion()
-        if version == checkers.version, let checker = checkers.checker { return checker }
-        let checker = try TextChecker(lists: try await replies.wordLists().map(\.wordList))
-        checkers.replace(version: version, checker: checker)
-        return checker
+        if version == checkers.version, let current = checkers.current { return current }
+        let stored = try await replies.wordLists()
+        let checker = try TextChecker(lists: stored.map(\.wordList))
+        checkers.replace(version: version, checker: checker, lists: stored.map(\.name))
+        return (checker, stored.map(\.name))
     }
 
     /// Loads the stored calendar and policies into the cache (after a change, and at start-up).

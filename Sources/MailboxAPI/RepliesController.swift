@@ -114,16 +114,16 @@ struct RepliesController<Letters: LetterStore, Calendars: CalendarRepository, St
         try requireJSONContentType(request)
         let body = try decodeJSON(CheckBody.self, from: try await readBody(request, limit: Self.checkBodyLimit))
         guard let text = body.text else { throw Problem.validation([FieldError(field: "text", message: "is required")]) }
-        let stored = try await mailbox.replies.wordLists()
-        var checker = try await mailbox.currentChecker()
-        var names = stored.map(\.name)
+        // The cached checker serves the usual call (all lists); a chosen subset is built from the store.
+        var (checker, names) = try await mailbox.currentCheckerAndLists()
         if let wanted = body.lists {
-            let known = Set(names)
+            let stored = try await mailbox.replies.wordLists()
+            let known = Set(stored.map(\.name))
             let unknown = wanted.filter { !known.contains($0) }
             guard unknown.isEmpty else {
                 throw Problem.validation([FieldError(field: "lists", message: "unknown list " + unknown.joined(separator: ", "))])
             }
-            names = names.filter(Set(wanted).contains)
+            names = stored.map(\.name).filter(Set(wanted).contains)
             checker = try TextChecker(lists: stored.filter { names.contains($0.name) }.map(\.wordList))
         }
         return try jsonResponse(CheckResult(findings: checker.check(text), lists: names, entries: checker.entryCount))

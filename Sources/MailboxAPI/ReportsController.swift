@@ -89,12 +89,20 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
         return requested
     }
 
-    func calendar() throws -> WorkCalendar {
+    static func calendar(_ mailbox: Mailbox<Letters, Calendars, Staff>) throws -> WorkCalendar {
         guard let calendar = mailbox.cache.current.calendar else {
             throw Problem(.serviceUnavailable, type: "calendar-unavailable", title: "No calendar",
                           detail: "The working-day calendar is not loaded yet.")
         }
         return calendar
+    }
+
+    /// `min_count`: groups with fewer letters received are left out (default 1).
+    static func minCount(_ p: Hummingbird.Parameters, _ v: inout FieldValidator) -> Int {
+        guard let m = p.get("min_count") else { return 1 }
+        if let n = Int(m), n >= 1 { return n }
+        v.fail("min_count", "must be a positive integer")
+        return 1
     }
 
     static func date(_ p: Hummingbird.Parameters, _ name: String, _ v: inout FieldValidator) -> LocalDate? {
@@ -142,15 +150,12 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
             grouping = ReportGrouping(rawValue: g)
             if grouping == nil { v.fail("group_by", "must be one of " + ReportGrouping.allCases.map(\.rawValue).joined(separator: ", ")) }
         }
-        var minCount = 1
-        if let m = p.get("min_count") {
-            if let n = Int(m), n >= 1 { minCount = n } else { v.fail("min_count", "must be a positive integer") }
-        }
+        let minCount = Self.minCount(p, &v)
         let asOf = Self.asOf(p, &v)
         try v.finish()
         let department = try Self.scope(context.identity!, requested: p.get("department"))
         let report = try await SLAReport.compute(store: mailbox.reports, from: from!, to: to!, asOf: asOf, grouping: grouping,
-                                                 departmentID: department, calendar: try calendar())
+                                                 departmentID: department, calendar: try Self.calendar(mailbox))
         let names = grouping == .department ? try await mailbox.reports.departmentNames() : [:]
         let groups = groups(report, names: names, minCount: minCount)
         if Self.wantsCSV(request) {
@@ -206,10 +211,7 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
         } else if let from = Self.date(p, "from", &v), let to = Self.date(p, "to", &v) {
             if to < from { v.fail("to", "must not be before from") } else { period = ReportPeriod(from: from, to: to) }
         }
-        var minCount = 1
-        if let m = p.get("min_count") {
-            if let n = Int(m), n >= 1 { minCount = n } else { v.fail("min_count", "must be a positive integer") }
-        }
+        let minCount = Self.minCount(p, &v)
         let asOf = Self.asOf(p, &v)
         try v.finish()
         let department = try Self.scope(context.identity!, requested: p.get("department"))
@@ -224,10 +226,7 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
     /// The quarterly summary: the paragraph, the per-department table, and their figures.
     static func summary(mailbox: Mailbox<Letters, Calendars, Staff>, period: ReportPeriod, asOf: Date, departmentID: String?,
                         minCount: Int) async throws -> SummaryView {
-        guard let calendar = mailbox.cache.current.calendar else {
-            throw Problem(.serviceUnavailable, type: "calendar-unavailable", title: "No calendar",
-                          detail: "The working-day calendar is not loaded yet.")
-        }
+        let calendar = try calendar(mailbox)
         let byDepartment = try await SLAReport.compute(store: mailbox.reports, from: period.from, to: period.to, asOf: asOf,
                                                        grouping: .department, departmentID: departmentID, calendar: calendar)
         let byCategory = try await SLAReport.compute(store: mailbox.reports, from: period.from, to: period.to, asOf: asOf,

@@ -212,5 +212,5 @@ public struct AppDeliverySender: Service {
 
 extension Duration {
     /// The duration in seconds, fractions included.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -131,8 +131,7 @@ public struct StoredDraft: Sendable, Hashable {
     public var text: String
     public var author: String
     public var createdAt: Date
-    /// The 错敏字 findings when it was saved, as JSON.
-    public var findingsJSON: String
+    /// How many 错敏字 findings it had when it was saved (callers re-check with today's lists).
     public var findingsCount: Int
 }
 

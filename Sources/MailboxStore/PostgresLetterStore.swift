@@ -26,7 +26,7 @@ public struct PostgresLetterStore: LetterStore {
         l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension,
         l.reply_revision, (SELECT max(x.revision) FROM letter_replies x WHERE x.letter_id = l.id) AS last_revision,
         l.reply_review::text AS reply_review, l.release_round, l.withheld, l.reopened_at,
-        r.text AS draft_text, r.author AS draft_author, r.created_at AS draft_created_at, r.findings::text AS draft_findings,
+        r.text AS draft_text, r.author AS draft_author, r.created_at AS draft_created_at,
         jsonb_array_length(r.findings) AS draft_findings_count, p.steps AS review_steps
         """
     static let from = """
@@ -130,8 +130,7 @@ public struct PostgresLetterStore: LetterStore {
         record.reviewSteps = ReviewSteps(rawValue: try v("review_steps", String?.self) ?? "") ?? .leadCentre
         if let text = try v("draft_text", String?.self) {
             record.draft = StoredDraft(revision: Int(try v("reply_revision", Int32.self)), text: text, author: try v("draft_author"),
-                                       createdAt: try v("draft_created_at"), findingsJSON: try v("draft_findings"),
-                                       findingsCount: Int(try v("draft_findings_count", Int32.self)))
+                                       createdAt: try v("draft_created_at"), findingsCount: Int(try v("draft_findings_count", Int32.self)))
         }
         return record
     }

@@ -25,10 +25,16 @@ public struct PostgresStaffStore: StaffStore {
 
     /// Runs `body` in a transaction, mapping constraint violations to domain errors.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.transaction(client, logger, body)
+    }
+
+    /// The admin stores' transaction: constraint violations come out as domain errors.
+    static func transaction<T: Sendable>(_ client: PostgresClient, _ logger: Logger,
+                                         _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { try await body($0) }
         } catch {
-            throw Self.domainError(error)
+            throw domainError(error)
         }
     }
 

@@ -107,11 +107,20 @@ public struct PostgresReplyStore: ReplyStore {
     }
 
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { try await body($0) }
-        } catch {
-            throw PostgresStaffStore.domainError(error)
+        try await PostgresStaffStore.transaction(client, logger, body)
+    }
+
+    /// A list's kind and entry count as the admin change log keeps them; nil when there is no such list.
+    static func listSummary(_ tx: PostgresConnection, _ name: String, _ logger: Logger) async throws -> String? {
+        for try await (kind, count) in try await tx.query(
+            """
+            SELECT w.kind, (SELECT count(*) FROM word_list_entries e WHERE e.list = w.name)
+            FROM word_lists w WHERE w.name = \(name) FOR UPDATE
+            """, logger: logger).decode((String, Int64).self)
+        {
+            return MailboxJSON.object(["kind": kind, "entries": "\(count)"])
         }
+        return nil
     }
 
     // MARK: 错敏字 lists
@@ -143,15 +152,7 @@ public struct PostgresReplyStore: ReplyStore {
 
     public func replaceWordList(_ list: StoredWordList, actor: String) async throws {
         try await transaction { tx in
-            var before: String?
-            for try await (kind, count) in try await tx.query(
-                """
-                SELECT w.kind, (SELECT count(*) FROM word_list_entries e WHERE e.list = w.name)
-                FROM word_lists w WHERE w.name = \(list.name) FOR UPDATE
-                """, logger: logger).decode((String, Int64).self)
-            {
-                before = MailboxJSON.object(["kind": kind, "entries": "\(count)"])
-            }
+            let before = try await Self.listSummary(tx, list.name, logger)
             try await tx.query(
                 """
                 INSERT INTO word_lists (name, kind, description) VALUES (\(list.name), \(list.kind.rawValue), \(list.description))
@@ -174,16 +175,7 @@ public struct PostgresReplyStore: ReplyStore {
 
     public func deleteWordList(name: String, actor: String) async throws {
         try await transaction { tx in
-            var before: String?
-            for try await (kind, count) in try await tx.query(
-                """
-                SELECT w.kind, (SELECT count(*) FROM word_list_entries e WHERE e.list = w.name)
-                FROM word_lists w WHERE w.name = \(name) FOR UPDATE
-                """, logger: logger).decode((String, Int64).self)
-            {
-                before = MailboxJSON.object(["kind": kind, "entries": "\(count)"])
-            }
-            guard let before else { throw StoreError.notFound }
+            guard let before = try await Self.listSummary(tx, name, logger) else { throw StoreError.notFound }
             try await tx.query("DELETE FROM word_lists WHERE name = \(name)", logger: logger)
             try await tx.query("SELECT nextval('word_lists_version')", logger: logger)
             try await PostgresStaffStore.audit(tx, logger: logger, actor: actor, entity: "word_list", id: name, action: "delete",

@@ -136,8 +136,3 @@ struct OutboxBenchmark: AsyncParsableCommand {
         return 0
     }
 }
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
