@@ -157,7 +157,7 @@ public struct CalendarStore: Sendable {
                     throw StoreError.calendarIncomplete("no calendar year is loaded; import a notice first")
                 }
                 return try await Self.write(calendar, actor: actor, reason: reason ?? "business hours changed to \(hours.text)",
-                                            changes: [], tx: tx, logger: logger)
+                                            changes: [], newBusinessHours: true, tx: tx, logger: logger)
             }
         } catch { throw StoreError.unwrap(error) }
     }
@@ -187,13 +187,27 @@ public struct CalendarStore: Sendable {
 
     /// Rewrites the day table, bumps the version and recomputes open deadlines.
     static func write(_ calendar: WorkCalendar, actor: String, reason: String?, changes: [(old: CalendarDay?, new: CalendarDay)],
-                      tx: PostgresConnection, logger: Logger) async throws -> ChangeResult {
+                      newBusinessHours: Bool = false, tx: PostgresConnection, logger: Logger) async throws -> ChangeResult {
         guard let coverage = calendar.coverage else { return ChangeResult(lettersMoved: 0, version: 0) }
         let all = calendar.days(from: coverage.lowerBound, to: coverage.upperBound)
         let dates = all.map(\.date.description)
         let kinds = all.map(\.kind.rawValue)
         let names = all.map { $0.name ?? "" }
         let ordinals = all.map { Int32(calendar.workOrdinal(of: $0.date) ?? 0) }
+        // The first day whose kind changes (or that is added or dropped) bounds the report rollups to recount.
+        var firstChanged: Date?
+        for try await day in try await tx.query(
+            """
+            SELECT min(coalesce(n.day, o.day))::text
+            FROM (SELECT d::date AS day, k AS kind FROM unnest(\(dates)::text[], \(kinds)::text[]) AS t(d, k)) n
+            FULL JOIN calendar_days o ON o.day = n.day
+            WHERE n.kind IS DISTINCT FROM o.kind
+            """, logger: logger
+        ).decode(String?.self) {
+            firstChanged = day.flatMap { LocalDate(iso: $0) }.map { calendar.instant(on: $0, secondOfDay: 0) }
+        }
+        try await ReportRollups.markDirtyAfterCalendarChange(firstChangedDay: firstChanged, allLetters: newBusinessHours,
+                                                             tx: tx, logger: logger)
         try await tx.query("DELETE FROM calendar_days", logger: logger)
         try await tx.query(
             """

@@ -18,7 +18,7 @@ struct MailboxCommand: AsyncParsableCommand {
         commandName: "mailbox",
         abstract: "District Mailbox (区长信箱) case-management backend.",
         subcommands: [Serve.self, Migrate.self, Import.self, Calendar.self, DemoData.self, User.self, Audit.self, Demo.self,
-                      CheckText.self, WordListCommand.self, Report.self])
+                      CheckText.self, WordListCommand.self, Report.self, RollupCommand.self])
 }
 
 /// Options shared by every command that talks to the database (docs/configuration.md).
@@ -158,7 +158,8 @@ struct Serve: AsyncParsableCommand {
                               replies: PostgresReplyStore(client: client, logger: logger),
                               reports: PostgresReportStore(client: client, logger: logger), cache: cache, config: config)
         var services: [any Service] = [client, CalendarRefresher(mailbox: mailbox, logger: logger),
-                                       DeadlineWatchService(client: client, logger: logger)]
+                                       DeadlineWatchService(client: client, logger: logger),
+                                       RollupService(client: client, logger: logger)]
         if let callback = appCallbackSettings(env, inboundSecret: secret) {
             services.append(AppDeliverySender(client: client, settings: callback, logger: logger))
         } else if (env["MAILBOX_APP_CALLBACK_URL"] ?? "").isEmpty {

@@ -558,4 +558,69 @@ struct SLAMetricsTests {
             "鼓楼街道\t0\t0\t—\t0\t—\t—",
         ])
     }
+
+    // MARK: Rollups (docs/metrics.md, "Rollups")
+
+    @Test func settledContributionsDoNotMoveWithAsOf() throws {
+        var settled = 0
+        for w in Self.scenario {
+            guard let (m, settledAt) = w.letter.settledContribution(calendar: cal) else { continue }
+            settled += 1
+            for later: TimeInterval in [1, 3600, 86_400 * 40, 86_400 * 400] {
+                var at = SLAMetrics()
+                at.add(w.letter, asOf: settledAt.addingTimeInterval(later), calendar: cal)
+                #expect(at == m, "\(w.letter.receivedAt) at +\(later) s")
+            }
+            // Stored as bits and seconds, it comes back the same; negated, it cancels.
+            let back = SLAMetrics(letterBits: m.letterBits, handlingSeconds: m.handlingBusinessSecondsSum,
+                                  secondsPerWorkingDay: cal.secondsPerWorkingDay)
+            #expect(back == m)
+            let zero = m + SLAMetrics(letterBits: m.letterBits, handlingSeconds: m.handlingBusinessSecondsSum,
+                                      secondsPerWorkingDay: cal.secondsPerWorkingDay, sign: -1)
+            #expect(zero.rollupCounters.allSatisfy { $0 == 0 } && zero.handlingBusinessSecondsSum == 0)
+            #expect(m - m == zero)
+        }
+        #expect(settled == 46)
+        // The open letter is not settled; a closed letter with a pause that never ended is not either.
+        #expect(Self.scenario.filter { !$0.letter.isSettled }.count == 1)
+        var open = letter(.help, received: at(2024, 3, 5, 10), closed: at(2024, 3, 6, 10),
+                          pauses: [SLAPause(start: at(2024, 3, 5, 11), end: nil)])
+        #expect(open.settledAt == nil)
+        open.clock?.pauses = [SLAPause(start: at(2024, 3, 5, 11), end: at(2024, 3, 7, 9))]
+        #expect(open.settledAt == at(2024, 3, 7, 9))
+        var rejected = letter(.report, received: at(2024, 3, 5, 10))
+        rejected.status = .rejected
+        #expect(rejected.settledAt == at(2024, 3, 5, 10))
+    }
+
+    @Test func summedContributionsEqualTheReport() throws {
+        let letters = Self.scenario.map(\.letter)
+        let sum = letters.compactMap { $0.settledContribution(calendar: cal)?.metrics }.reduce(SLAMetrics(), +)
+        var settledOnly = SLAMetrics()
+        for l in letters where l.isSettled { settledOnly.add(l, asOf: Self.scenarioAsOf, calendar: cal) }
+        #expect(sum == settledOnly)
+        #expect(sum.rollupCounters.count == SLAMetrics.rollupCounterColumns.count)
+        #expect(SLAMetrics.rollupCounterColumns.firstIndex(of: "outside_calendar").map { 1 << $0 } == Int(SLAMetrics.outsideCalendarBit))
+    }
+
+    @Test func rollupPeriodsCoverTheRangeOnce() throws {
+        let p = ReportPeriod.rollupPeriods(from: LocalDate(year: 2020, month: 1, day: 15), to: LocalDate(year: 2020, month: 4, day: 10))
+        #expect(p.months.map(\.description) == ["2020-02-01", "2020-03-01"])
+        #expect(p.days.count == 17 + 10 && p.days.first?.description == "2020-01-15" && p.days.last?.description == "2020-04-10")
+        let quarter = ReportPeriod.rollupPeriods(from: LocalDate(year: 2020, month: 1, day: 1), to: LocalDate(year: 2020, month: 3, day: 31))
+        #expect(quarter.months.count == 3 && quarter.days.isEmpty)
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<300 {
+            let from = LocalDate(year: 2019, month: 1, day: 1).adding(days: Int(rng.next() % 1500))
+            let to = from.adding(days: Int(rng.next() % 400))
+            let r = ReportPeriod.rollupPeriods(from: from, to: to)
+            var covered: [Int] = r.days.map(\.dayNumber)
+            for m in r.months {
+                let n = LocalDate.daysInMonth(year: m.year, month: m.month)
+                #expect(m.day == 1)
+                covered += (0..<n).map { m.dayNumber + $0 }
+            }
+            #expect(covered.sorted() == Array(from.dayNumber...to.dayNumber))
+        }
+    }
 }

@@ -1,0 +1,295 @@
+public import Foundation
+public import Logging
+public import MailboxCore
+public import PostgresNIO
+
+/// The rollups behind SLA reports (docs/metrics.md, "Rollups"; sql/migrations/0009_report_rollups.sql).
+///
+/// Settled letters (closed, rejected, merged) have one row in `report_contributions` with their figures, and
+/// `report_rollups` holds the sums of those rows per receipt day and month × department × category × channel ×
+/// town. A trigger marks a letter dirty in the same transaction as any change that may move its figures; this
+/// worker recomputes dirty letters and moves contributions and sums together in one transaction per batch. A
+/// report (``PostgresReportStore/metrics(from:to:asOf:departmentID:grouping:calendar:)``) reads the sums and
+/// recomputes only its exceptions from the letters, so it is exact whatever the worker's lag.
+public struct ReportRollups: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+    /// Letters per transaction.
+    public let batchSize: Int
+
+    public init(client: PostgresClient, logger: Logger, batchSize: Int = 1000) {
+        precondition(batchSize > 0, "a batch holds at least one letter")
+        self.client = client
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    /// The group key a contribution is summed under.
+    struct Key: Hashable, Comparable {
+        var day: LocalDate
+        var department: String
+        var category: String
+        var channel: String
+        var town: String
+
+        static func < (a: Key, b: Key) -> Bool {
+            (a.day, a.department, a.category, a.channel, a.town) < (b.day, b.department, b.category, b.channel, b.town)
+        }
+    }
+
+    /// One stored contribution (a row of `report_contributions`).
+    struct Stored {
+        var key: Key
+        var bits: Int32
+        var handlingSeconds: Int64
+    }
+
+    enum BatchOutcome { case done(letters: Int), calendarChanged }
+
+    /// Recomputes dirty letters, batch after batch, until none is left that another instance does not hold.
+    /// `calendar` gives the current calendar and its version; it is asked again when another instance changed
+    /// the calendar meanwhile. Returns the letters this instance recomputed.
+    @discardableResult
+    public func catchUp(calendar: () async throws -> (WorkCalendar?, Int64)) async throws -> Int {
+        var total = 0
+        var (current, version) = try await calendar()
+        var retries = 0
+        while let cal = current {
+            switch try await runBatch(calendar: cal, version: version) {
+            case .done(let n):
+                total += n
+                if n < batchSize { return total }
+            case .calendarChanged:
+                retries += 1
+                if retries > 5 { return total }
+                (current, version) = try await calendar()
+            }
+        }
+        return total
+    }
+
+    /// One batch in one transaction: lock up to `batchSize` dirty letters (SKIP LOCKED: instances share the work),
+    /// take their stored contributions out of the sums, put their new ones in, and clear their dirty flags. The
+    /// calendar row is read FOR SHARE, so a calendar change cannot commit between the check and this commit.
+    func runBatch(calendar: WorkCalendar, version: Int64) async throws -> BatchOutcome {
+        do {
+            return try await client.withTransaction(logger: logger) { tx in
+                var stored: Int64 = -1
+                for try await v in try await tx.query(
+                    "SELECT version FROM calendar_settings WHERE id = 1 FOR SHARE", logger: logger
+                ).decode(Int64.self) { stored = v }
+                guard stored == version else { return .calendarChanged }
+
+                let rows = try await tx.query(
+                    """
+                    SELECT l.id, \(unescaped: PostgresReportStore.letterColumns), \(unescaped: Self.storedColumns)
+                    FROM letters l \(unescaped: PostgresReportStore.ratingJoin)
+                    LEFT JOIN report_contributions c ON c.letter_id = l.id
+                    WHERE l.rollup_dirty ORDER BY l.id LIMIT \(Int32(batchSize))
+                    FOR UPDATE OF l SKIP LOCKED
+                    """, logger: logger)
+                var ids: [Int64] = []
+                var deltas: [Key: [Int64]] = [:]
+                var new = NewContributions()
+                let d = calendar.secondsPerWorkingDay
+                for try await row in rows {
+                    let r = row.makeRandomAccess()
+                    let id = try r[0].decode(Int64.self)
+                    let letter = try PostgresReportStore.decodeLetter(r, at: 1)
+                    ids.append(id)
+                    if let old = try Self.decodeStored(r, at: 1 + PostgresReportStore.letterColumnCount) {
+                        let m = SLAMetrics(letterBits: old.bits, handlingSeconds: old.handlingSeconds, secondsPerWorkingDay: d, sign: -1)
+                        Self.add(m, to: &deltas, key: old.key)
+                    }
+                    if let (m, settledAt) = letter.settledContribution(calendar: calendar) {
+                        let key = Key(day: calendar.localDate(of: letter.receivedAt), department: letter.departmentID ?? "",
+                                      category: letter.category.rawValue, channel: letter.channel.rawValue, town: letter.town ?? "")
+                        Self.add(m, to: &deltas, key: key)
+                        new.append(id: id, key: key, bits: m.letterBits, handlingSeconds: m.handlingBusinessSecondsSum,
+                                   settledAt: settledAt)
+                    }
+                }
+                guard !ids.isEmpty else { return .done(letters: 0) }
+                try await tx.query("DELETE FROM report_contributions WHERE letter_id = ANY(\(ids))", logger: logger)
+                if !new.ids.isEmpty {
+                    try await tx.query(
+                        """
+                        INSERT INTO report_contributions (letter_id, day, department_id, category, channel, town, bits,
+                                                          handling_seconds, settled_at)
+                        SELECT id, day::date, dept, cat, ch, town, bits, secs, settled
+                        FROM unnest(\(new.ids)::int8[], \(new.days)::text[], \(new.departments)::text[], \(new.categories)::text[],
+                                    \(new.channels)::text[], \(new.towns)::text[], \(new.bits)::int4[], \(new.seconds)::int8[],
+                                    \(new.settledAt)::timestamptz[]) AS t(id, day, dept, cat, ch, town, bits, secs, settled)
+                        """, logger: logger)
+                }
+                try await Self.applyDeltas(deltas, tx: tx, logger: logger)
+                try await tx.query("UPDATE letters SET rollup_dirty = false WHERE id = ANY(\(ids))", logger: logger)
+                return .done(letters: ids.count)
+            }
+        } catch {
+            throw StoreError.unwrap(error)
+        }
+    }
+
+    static func add(_ m: SLAMetrics, to deltas: inout [Key: [Int64]], key: Key) {
+        let values = m.rollupCounters + [m.handlingBusinessSecondsSum]
+        if let existing = deltas[key] {
+            deltas[key] = zip(existing, values).map { $0 + $1 }
+        } else {
+            deltas[key] = values
+        }
+    }
+
+    /// The columns of a stored contribution, after the letter's columns (all NULL when there is none).
+    static let storedColumns =
+        "c.day::text AS c_day, c.department_id AS c_department, c.category AS c_category, c.channel AS c_channel, "
+        + "c.town AS c_town, c.bits AS c_bits, c.handling_seconds AS c_seconds"
+
+    static func decodeStored(_ r: PostgresRandomAccessRow, at i: Int) throws -> Stored? {
+        guard let day = try r[i].decode(String?.self), let date = LocalDate(iso: day) else { return nil }
+        return Stored(
+            key: Key(day: date, department: try r[i + 1].decode(String.self), category: try r[i + 2].decode(String.self),
+                     channel: try r[i + 3].decode(String.self), town: try r[i + 4].decode(String.self)),
+            bits: try r[i + 5].decode(Int32.self), handlingSeconds: try r[i + 6].decode(Int64.self))
+    }
+
+    struct NewContributions {
+        var ids: [Int64] = []
+        var days: [String] = []
+        var departments: [String] = []
+        var categories: [String] = []
+        var channels: [String] = []
+        var towns: [String] = []
+        var bits: [Int32] = []
+        var seconds: [Int64] = []
+        var settledAt: [Date] = []
+
+        mutating func append(id: Int64, key: Key, bits b: Int32, handlingSeconds: Int64, settledAt s: Date) {
+            ids.append(id)
+            days.append(key.day.description)
+            departments.append(key.department)
+            categories.append(key.category)
+            channels.append(key.channel)
+            towns.append(key.town)
+            bits.append(b)
+            seconds.append(handlingSeconds)
+            settledAt.append(s)
+        }
+    }
+
+    /// All columns of report_rollups that hold sums, in order: the counters, then handling_seconds.
+    static let sumColumns = SLAMetrics.rollupCounterColumns + ["handling_seconds"]
+
+    /// Adds `deltas` to the day and month rows of their keys, in key order (so that concurrent batches lock rows in
+    /// the same order), summed per row first (two days of one month meet in one month row).
+    static func applyDeltas(_ deltas: [Key: [Int64]], tx: PostgresConnection, logger: Logger) async throws {
+        let changed = deltas.filter { $0.value.contains { $0 != 0 } }.sorted { $0.key < $1.key }
+        guard !changed.isEmpty else { return }
+        var binds = PostgresBindings(capacity: 5 + sumColumns.count)
+        binds.append(changed.map { $0.key.day.description })
+        binds.append(changed.map(\.key.department))
+        binds.append(changed.map(\.key.category))
+        binds.append(changed.map(\.key.channel))
+        binds.append(changed.map(\.key.town))
+        for i in sumColumns.indices { binds.append(changed.map { $0.value[i] }) }
+        let arrays = (0..<sumColumns.count).map { "$\($0 + 6)::int8[]" }.joined(separator: ", ")
+        let columns = sumColumns.joined(separator: ", ")
+        let sums = sumColumns.map { "sum(\($0))::int8" }.joined(separator: ", ")
+        let updates = sumColumns.map { "\($0) = report_rollups.\($0) + EXCLUDED.\($0)" }.joined(separator: ", ")
+        let sql = """
+            INSERT INTO report_rollups (grain, period, department_id, category, channel, town, \(columns))
+            SELECT g.grain, CASE g.grain WHEN 'd' THEN t.day::date ELSE date_trunc('month', t.day::date)::date END AS period,
+                   t.dept, t.cat, t.ch, t.town, \(sums)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \(arrays))
+                 AS t(day, dept, cat, ch, town, \(columns))
+            CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS g(grain)
+            GROUP BY 1, 2, 3, 4, 5, 6
+            ORDER BY 1, 2, 3, 4, 5, 6
+            ON CONFLICT (grain, period, department_id, category, channel, town) DO UPDATE SET \(updates)
+            """
+        try await tx.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    // MARK: Calendar changes
+
+    /// After a calendar change (inside its transaction): marks dirty every settled letter whose figures may move.
+    /// A letter settled before `firstChangedDay` began is untouched by it: its receipt, closure, pauses and
+    /// extensions all lie on days before, and a deadline or 1-working-day mark that reached the changed days stays
+    /// on or after them (so after the closure). Letters counted outside the calendar are always recomputed (a newly
+    /// loaded year may cover them). `allLetters` (new business hours): every settled letter.
+    static func markDirtyAfterCalendarChange(firstChangedDay: Date?, allLetters: Bool, tx: PostgresConnection,
+                                             logger: Logger) async throws {
+        // The calendar migration (0003) writes the calendar before the rollups exist.
+        var exists = false
+        for try await e in try await tx.query("SELECT to_regclass('report_contributions') IS NOT NULL", logger: logger)
+            .decode(Bool.self) { exists = e }
+        guard exists else { return }
+        if allLetters {
+            try await tx.query(
+                "UPDATE letters SET rollup_dirty = true WHERE NOT rollup_dirty AND id IN (SELECT letter_id FROM report_contributions)",
+                logger: logger)
+            return
+        }
+        try await tx.query(
+            """
+            UPDATE letters SET rollup_dirty = true WHERE NOT rollup_dirty AND id IN (
+                SELECT letter_id FROM report_contributions WHERE settled_at >= \(firstChangedDay ?? .distantFuture)
+                UNION ALL
+                SELECT letter_id FROM report_contributions WHERE bits & \(unescaped: String(SLAMetrics.outsideCalendarBit)) <> 0)
+            """, logger: logger)
+    }
+
+    // MARK: Checks
+
+    /// Rows where report_rollups differs from the sums of report_contributions (empty when consistent). For tests
+    /// and `mailbox rollup verify`; reads every contribution.
+    public func inconsistencies() async throws -> [String] {
+        let flags = SLAMetrics.rollupCounterColumns.enumerated().map { i, c in "sum((c.bits >> \(i)) & 1)::int8 AS \(c)" }
+            .joined(separator: ", ")
+        let cols = Self.sumColumns.joined(separator: ", ")
+        let sql = """
+            WITH expected AS (
+                SELECT g.grain, CASE g.grain WHEN 'd' THEN c.day ELSE date_trunc('month', c.day)::date END AS period,
+                       c.department_id, c.category, c.channel, c.town, \(flags), sum(c.handling_seconds)::int8 AS handling_seconds
+                FROM report_contributions c CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS g(grain)
+                GROUP BY 1, 2, 3, 4, 5, 6
+            ), actual AS (
+                SELECT grain, period, department_id, category, channel, town, \(cols) FROM report_rollups
+                WHERE (\(cols)) IS DISTINCT FROM (\(Self.sumColumns.map { _ in "0" }.joined(separator: ", ")))
+            )
+            SELECT coalesce(e.grain, a.grain)::text || ' ' || coalesce(e.period, a.period)::text || ' '
+                   || coalesce(e.department_id, a.department_id) || '/' || coalesce(e.category, a.category) || '/'
+                   || coalesce(e.channel, a.channel) || '/' || coalesce(e.town, a.town)
+            FROM expected e FULL JOIN actual a USING (grain, period, department_id, category, channel, town)
+            WHERE (\(Self.sumColumns.map { "e.\($0)" }.joined(separator: ", ")))
+                  IS DISTINCT FROM (\(Self.sumColumns.map { "a.\($0)" }.joined(separator: ", ")))
+            ORDER BY 1
+            """
+        var problems: [String] = []
+        for try await p in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
+            problems.append(p)
+        }
+        return problems
+    }
+
+    /// Letters still waiting for the worker.
+    public func dirtyCount() async throws -> Int {
+        for try await n in try await client.query("SELECT count(*) FROM letters WHERE rollup_dirty", logger: logger).decode(Int64.self) {
+            return Int(n)
+        }
+        return 0
+    }
+
+    /// Marks every settled letter dirty (e.g. after restoring letters by hand); the worker then recomputes all.
+    public func markAllDirty() async throws -> Int {
+        var n = 0
+        for try await c in try await client.query(
+            """
+            WITH u AS (UPDATE letters SET rollup_dirty = true
+                       WHERE NOT rollup_dirty AND status IN ('closed', 'rejected', 'merged') RETURNING 1)
+            SELECT count(*) FROM u
+            """, logger: logger
+        ).decode(Int64.self) { n = Int(c) }
+        return n
+    }
+}
