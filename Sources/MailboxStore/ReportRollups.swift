@@ -72,6 +72,18 @@ public struct ReportRollups: Sendable {
     /// take their stored contributions out of the sums, put their new ones in, and clear their dirty flags. The
     /// calendar row is read FOR SHARE, so a calendar change cannot commit between the check and this commit.
     func runBatch(calendar: WorkCalendar, version: Int64) async throws -> BatchOutcome {
+        try await recount(.dirty(limit: batchSize), calendar: calendar, version: version)
+    }
+
+    /// Which letters a batch recounts: the next dirty ones, or every letter with an id in a range.
+    enum Selection {
+        case dirty(limit: Int)
+        case ids(Range<Int64>)
+    }
+
+    /// Recounts the selected letters (see `runBatch`). A range of ids waits for letters a writer holds (FOR UPDATE
+    /// without SKIP LOCKED), so that a rebuild covers every letter of the range.
+    func recount(_ selection: Selection, calendar: WorkCalendar, version: Int64) async throws -> BatchOutcome {
         do {
             return try await client.withTransaction(logger: logger) { tx in
                 var stored: Int64 = -1
@@ -84,9 +96,8 @@ public struct ReportRollups: Sendable {
                     """
                     SELECT l.id, \(unescaped: PostgresReportStore.letterColumns), \(unescaped: Self.storedColumns)
                     FROM letters l \(unescaped: PostgresReportStore.ratingJoin)
-                    LEFT JOIN report_contributions c ON c.letter_id = l.id
-                    WHERE l.rollup_dirty ORDER BY l.id LIMIT \(Int32(batchSize))
-                    FOR UPDATE OF l SKIP LOCKED
+                    LEFT JOIN LATERAL (SELECT * FROM report_contributions x WHERE x.letter_id = l.id LIMIT 1) c ON true
+                    \(unescaped: selection.condition)
                     """, logger: logger)
                 var ids: [Int64] = []
                 var deltas: [Key: [Int64]] = [:]
@@ -123,7 +134,7 @@ public struct ReportRollups: Sendable {
                         """, logger: logger)
                 }
                 try await Self.applyDeltas(deltas, tx: tx, logger: logger)
-                try await tx.query("UPDATE letters SET rollup_dirty = false WHERE id = ANY(\(ids))", logger: logger)
+                try await tx.query("UPDATE letters SET rollup_dirty = false WHERE id = ANY(\(ids)) AND rollup_dirty", logger: logger)
                 return .done(letters: ids.count)
             }
         } catch {
@@ -280,16 +291,55 @@ public struct ReportRollups: Sendable {
         return 0
     }
 
-    /// Marks every settled letter dirty (e.g. after restoring letters by hand); the worker then recomputes all.
-    public func markAllDirty() async throws -> Int {
-        var n = 0
-        for try await c in try await client.query(
-            """
-            WITH u AS (UPDATE letters SET rollup_dirty = true
-                       WHERE NOT rollup_dirty AND status IN ('closed', 'rejected', 'merged') RETURNING 1)
-            SELECT count(*) FROM u
-            """, logger: logger
-        ).decode(Int64.self) { n = Int(c) }
-        return n
+    /// Recounts every letter, `batchSize` ids per transaction, `workers` batches at once: after a bulk load that
+    /// bypassed the triggers (`mailbox demo generate`, the benchmark's generator), or to repair. Writers may go on
+    /// meanwhile: a batch locks its letters, and a letter changed later is dirty again. Returns the letters read.
+    public func rebuild(workers: Int, calendar: () async throws -> (WorkCalendar?, Int64)) async throws -> Int {
+        var bounds: (Int64, Int64) = (0, -1)
+        for try await (lo, hi) in try await client.query("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM letters",
+                                                        logger: logger).decode((Int64, Int64).self) { bounds = (lo, hi) }
+        let (lo, hi) = bounds
+        guard hi >= lo else { return 0 }
+        let (cal, version) = try await calendar()
+        guard let cal else { throw StoreError.calendarIncomplete("no calendar is loaded: the rollups need one") }
+        let size = Int64(batchSize)
+        let next = IDCursor(lo)
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<max(1, workers) {
+                group.addTask {
+                    var done = 0
+                    while true {
+                        let start = await next.take(size)
+                        if start > hi { break }
+                        switch try await recount(.ids(start..<(start + size)), calendar: cal, version: version) {
+                        case .done(let n): done += n
+                        case .calendarChanged:
+                            throw StoreError.conflict("the calendar changed during the rebuild; run it again")
+                        }
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    /// Hands out consecutive id ranges to the rebuild's workers.
+    actor IDCursor {
+        var value: Int64
+        init(_ v: Int64) { value = v }
+        func take(_ n: Int64) -> Int64 {
+            defer { value += n }
+            return value
+        }
+    }
+}
+
+extension ReportRollups.Selection {
+    var condition: String {
+        switch self {
+        case .dirty(let limit): "WHERE l.rollup_dirty ORDER BY l.id LIMIT \(limit) FOR UPDATE OF l SKIP LOCKED"
+        case .ids(let r): "WHERE l.id >= \(r.lowerBound) AND l.id < \(r.upperBound) ORDER BY l.id FOR UPDATE OF l"
+        }
     }
 }

@@ -147,7 +147,7 @@ public struct PostgresReportStore: ReportStore {
             )
             SELECT \(unescaped: Self.letterColumns), \(unescaped: ReportRollups.storedColumns)
             FROM e JOIN letters l ON l.id = e.id \(unescaped: Self.ratingJoin)
-            LEFT JOIN report_contributions c ON c.letter_id = l.id
+            LEFT JOIN LATERAL (SELECT * FROM report_contributions x WHERE x.letter_id = l.id LIMIT 1) c ON true
             """, logger: logger)
         for try await row in exceptions {
             let r = row.makeRandomAccess()

@@ -7,7 +7,7 @@ import MailboxCore
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self, CheckTextBenchmark.self, OutboxBenchmark.self])
+        commandName: "mailbox-bench", abstract: "Mailbox benchmarks.", subcommands: [SLA.self, WorkListSQLCommand.self, CheckTextBenchmark.self, OutboxBenchmark.self, ReportsBenchmark.self])
 }
 
 struct SLA: ParsableCommand {

@@ -1012,6 +1012,16 @@ struct DemoRun {
             try await tx.copyFrom(table: "letter_events", columns: DemoBatchWriter.eventColumns, logger: log) { w in
                 try await Self.send(events, to: w)
             }
+            if computeHashes {
+                // Without triggers nothing marked the settled letters for the report rollups (docs/metrics.md, §13).
+                let first = world.idBase + Int64(range.lowerBound)
+                let end = world.idBase + Int64(range.upperBound)
+                try await tx.query(
+                    """
+                    UPDATE letters SET rollup_dirty = true
+                    WHERE id >= \(first) AND id < \(end) AND status IN ('closed', 'rejected', 'merged')
+                    """, logger: log)
+            }
         }
         await progress.add(writer.tally)
     }

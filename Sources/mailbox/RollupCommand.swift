@@ -69,8 +69,10 @@ struct RollupCatchUp: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        try await db.withClient(logger: logger) { client in
-            try await Self.catchUp(client: client, logger: logger, workers: workers, batch: batch)
+        try await rollupCommand {
+            try await db.withClient(logger: logger) { client in
+                try await Self.catchUp(client: client, logger: logger, workers: workers, batch: batch)
+            }
         }
     }
 
@@ -95,8 +97,10 @@ struct RollupVerify: AsyncParsableCommand {
 
     func run() async throws {
         let logger = db.makeLogger()
-        let problems = try await db.withClient(logger: logger) { client in
-            try await ReportRollups(client: client, logger: logger).inconsistencies()
+        let problems = try await rollupCommand {
+            try await db.withClient(logger: logger) { client in
+                try await ReportRollups(client: client, logger: logger).inconsistencies()
+            }
         }
         for p in problems { print("differs: \(p)") }
         if !problems.isEmpty { throw ExitCode(1) }
@@ -106,16 +110,34 @@ struct RollupVerify: AsyncParsableCommand {
 
 struct RollupRebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rebuild", abstract: "Mark every settled letter dirty and recompute all of them.")
+        commandName: "rebuild", abstract: "Recount every letter into the rollups (after a bulk load without triggers, or to repair).")
     @OptionGroup var db: DatabaseOptions
     @Option(help: "Parallel workers.") var workers = 2
+    @Option(help: "Letter ids per transaction.") var batch = 5000
 
     func run() async throws {
         let logger = db.makeLogger()
-        try await db.withClient(logger: logger) { client in
-            let marked = try await ReportRollups(client: client, logger: logger).markAllDirty()
-            print("marked \(marked) letters")
-            try await RollupCatchUp.catchUp(client: client, logger: logger, workers: workers, batch: 2000)
+        try await rollupCommand {
+            try await db.withClient(logger: logger) { client in
+                let calendar = RollupCalendar(store: CalendarStore(client: client, logger: logger))
+                let rollups = ReportRollups(client: client, logger: logger, batchSize: batch)
+                let start = ContinuousClock.now
+                let n = try await rollups.rebuild(workers: workers) { try await calendar.current() }
+                let seconds = (ContinuousClock.now - start) / .milliseconds(1) / 1000
+                print("recounted \(n) letters in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(n) / max(seconds, 0.001))) letters/s)")
+            }
         }
+    }
+}
+
+/// Runs a rollup command, printing a database error in full (PostgresNIO's own description hides it).
+func rollupCommand<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("mailbox rollup: \(StoreError.describe(error))\n".utf8))
+        throw ExitCode(1)
     }
 }

@@ -15,7 +15,7 @@
 -- after its as_of. So reports are exact however far the worker lags behind.
 
 ALTER TABLE letters ADD COLUMN rollup_dirty boolean NOT NULL DEFAULT false;
-CREATE INDEX letters_rollup_dirty_idx ON letters (received_at, id) WHERE rollup_dirty;
+CREATE INDEX letters_rollup_dirty_idx ON letters (id) WHERE rollup_dirty;
 
 CREATE FUNCTION letters_mark_rollup_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -49,6 +49,9 @@ CREATE TRIGGER letter_ratings_rollup_dirty AFTER INSERT OR UPDATE ON letter_rati
     FOR EACH ROW EXECUTE FUNCTION letters_mark_rollup_dirty_by_child();
 CREATE TRIGGER letter_events_rollup_dirty AFTER INSERT ON letter_events
     FOR EACH ROW WHEN (NEW.kind = 'returned') EXECUTE FUNCTION letters_mark_rollup_dirty_by_child();
+
+-- Reports ask per letter whether it was ever returned (退回): a small index answers that.
+CREATE INDEX letter_events_returned_idx ON letter_events (letter_id) WHERE kind = 'returned';
 
 CREATE TABLE report_contributions (
     letter_id        bigint PRIMARY KEY REFERENCES letters (id),

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reports benchmark (docs/performance.md, issue 8): generates BENCH_LETTERS letters (default
+# 10,000,000) into a private PostgreSQL, counts them into the report rollups, checks the rollups,
+# then times the quarterly report grouped by department from the rollups (p50/p99) and, in the
+# same run, from the raw letters, and prints the ratio. Both must give identical figures.
+#   BENCH_LETTERS (10000000)  BENCH_QUARTERS ("2025Q1 2026Q3")  BENCH_RUNS (50)  BENCH_RAW_RUNS (3)
+#   BENCH_KEEP=1 keeps the cluster (its folder and port are printed) for more queries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/postgres.sh
+ensure_postgres_installed
+
+swift build -c release --product mailbox >&2
+swift build -c release --product mailbox-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+N="${BENCH_LETTERS:-10000000}"
+PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
+chmod 755 "$PGDIR"
+PGPORT="$(free_port)"
+cleanup() { if [ -z "${BENCH_KEEP:-}" ]; then stop_private_cluster "$PGDIR"; fi; }
+trap cleanup EXIT
+start_private_cluster "$PGDIR" "$PGPORT" durable
+createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
+URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
+[ -n "${BENCH_KEEP:-}" ] && echo "cluster kept: $PGDIR on port $PGPORT ($URL)"
+DATABASE_URL="$URL" "$BIN/mailbox" migrate --log-level warning >/dev/null
+
+echo "== reports: $N letters, $(nproc) cores"
+start=$(date +%s.%N)
+deploy/bench-reports-gen.sh "$URL" "$N"
+mid=$(date +%s.%N)
+# The generator writes without triggers: count every settled letter into the rollups.
+DATABASE_URL="$URL" "$BIN/mailbox" rollup rebuild --workers "$(nproc)" --log-level warning
+end=$(date +%s.%N)
+awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { printf "generation %.0f s, rollups %.0f s, total %.0f s\n", b - a, c - b, c - a }'
+DATABASE_URL="$URL" "$BIN/mailbox" rollup verify --log-level warning
+psql -X -q -A -t "$URL" -c "SELECT 'report_rollups ' || count(*) || ' rows (' || count(*) FILTER (WHERE grain = 'm') || ' month rows), '
+  || pg_size_pretty(pg_total_relation_size('report_rollups')) || '; report_contributions '
+  || pg_size_pretty(pg_total_relation_size('report_contributions')) FROM report_rollups"
+QUARTER_ARGS=()
+for q in ${BENCH_QUARTERS:-2025Q1 2026Q3}; do QUARTER_ARGS+=(--quarter "$q"); done
+"$BIN/mailbox-bench" reports --database-url "$URL" "${QUARTER_ARGS[@]}" \
+  --runs "${BENCH_RUNS:-50}" --raw-runs "${BENCH_RAW_RUNS:-3}"
