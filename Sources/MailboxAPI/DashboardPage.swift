@@ -24,7 +24,7 @@ struct DashboardPage {
     static func e(_ s: String) -> String { HTMLText.escape(s) }
 
     static let style = """
-        body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:0;background:#f4f6f8;color:#1f2933}
+        body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f6f8;color:#1f2933}
         header{background:#9b1c1c;color:#fff;padding:12px 24px;display:flex;align-items:center;justify-content:space-between}
         header h1{font-size:20px;margin:0}header form{display:inline}header button{background:#fff;color:#9b1c1c;border:0;padding:4px 12px;border-radius:3px;cursor:pointer}
         main{padding:16px 24px;max-width:1400px}section{background:#fff;border-radius:6px;padding:12px 16px;margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
@@ -37,7 +37,7 @@ struct DashboardPage {
         .stat .value{font-size:22px;font-weight:bold}.stat .label{font-size:12px;color:#616e7c}
         table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left}
         td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tfoot td,tfoot th{font-weight:bold;border-top:2px solid #cbd2d9}
-        .overdue-at{color:#9b1c1c}.lists{display:flex;flex-wrap:wrap;gap:16px}.lists section{flex:1 1 560px}
+        tr.letter td:first-child,tr.letter td:nth-child(5),td.due{white-space:nowrap}.lists{display:flex;flex-wrap:wrap;gap:16px}.lists section{flex:1 1 560px}
         form.period label{margin-right:8px}form.period input{font:inherit}
         .login{max-width:360px;margin:80px auto;background:#fff;padding:24px;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
         .login label{display:block;margin:12px 0 4px}.login input{width:100%;box-sizing:border-box;padding:6px;font:inherit}
