@@ -7,11 +7,34 @@ source deploy/lib/postgres.sh
 
 ensure_postgres_installed
 
+# Headless Chromium and its driver from Debian, and Selenium (pinned) in a venv under .build.
+BROWSER_VENV="$PWD/.build/browser-test-venv"
+ensure_browser_test_tools() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]} (apt)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-upgrade "${missing[@]}" >/dev/null
+  fi
+  if ! "$BROWSER_VENV/bin/python" -c 'import selenium' >/dev/null 2>&1; then
+    python3 -m venv "$BROWSER_VENV"
+    "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check -r Tests/browser/requirements.txt
+  fi
+}
+
 # The data folder must be enterable by the postgres user (not under /root).
 PGTEST_DIR="$(mktemp -d /tmp/mailbox-test-pg.XXXXXX)"
 chmod 755 "$PGTEST_DIR"
 PGTEST_PORT="$(free_port)"
-cleanup() { stop_private_cluster "$PGTEST_DIR"; }
+SERVE_PID=""
+cleanup() {
+  if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+  stop_private_cluster "$PGTEST_DIR"
+}
 trap cleanup EXIT
 start_private_cluster "$PGTEST_DIR" "$PGTEST_PORT"
 export MAILBOX_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:${PGTEST_PORT}/postgres"
@@ -43,4 +66,23 @@ if [ "$#" -eq 0 ]; then
   "$BIN/mailbox" report --quarter 2020Q1 --as-of 2020-04-01T09:00:00+08:00 --log-level warning > "$PGTEST_DIR/report.txt"
   grep -q "区长信箱2020年一季度共收到公众来信0件" "$PGTEST_DIR/report.txt" || { echo "mailbox report failed:"; cat "$PGTEST_DIR/report.txt"; exit 1; }
   echo "CLI check-text, word-list import and report: ok"
+
+  # The dashboard in a real browser (issue 8): headless Chromium from Debian driven by Selenium
+  # signs in through the form, reads the charts and the department table, and compares every
+  # number with GET /v1/reports/sla, against `mailbox serve` on the CLI database with demo letters.
+  ensure_browser_test_tools
+  "$BIN/mailbox" demo-data --log-level warning >/dev/null
+  "$BIN/mailbox" demo generate --letters 1500 --years 1 --seed 8 --log-level warning >/dev/null 2>"$PGTEST_DIR/generate.log" \
+    || { cat "$PGTEST_DIR/generate.log"; exit 1; }
+  DASH_PASSWORD="browser-test-$RANDOM$RANDOM"
+  printf '%s\n' "$DASH_PASSWORD" | MAILBOX_BCRYPT_COST=4 "$BIN/mailbox" user add dash.dispatcher --role dispatcher --password-stdin \
+    --log-level warning >/dev/null
+  SERVE_PORT="$(free_port)"
+  "$BIN/mailbox" serve --port "$SERVE_PORT" --log-level warning > "$PGTEST_DIR/serve.log" 2>&1 &
+  SERVE_PID=$!
+  timeout --kill-after=10 300 "$BROWSER_VENV/bin/python" Tests/browser/dashboard_test.py \
+    --base-url "http://127.0.0.1:$SERVE_PORT" --username dash.dispatcher --password "$DASH_PASSWORD" \
+    --screenshot "${MAILBOX_DASHBOARD_SCREENSHOT:-$PGTEST_DIR/dashboard.png}" \
+    || { echo "browser test failed; the service's log:"; tail -n 50 "$PGTEST_DIR/serve.log"; exit 1; }
+  kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
 fi

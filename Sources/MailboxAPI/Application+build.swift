@@ -30,6 +30,8 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
     DirectoryController(mailbox: mailbox).addRoutes(to: staffRoutes)
     RepliesController(mailbox: mailbox).addRoutes(to: staffRoutes)
     ReportsController(mailbox: mailbox).addRoutes(to: staffRoutes)
+    // Cookie-signed-in HTML, not a bearer endpoint: it redirects to its sign-in form instead of a 401.
+    DashboardController(mailbox: mailbox).addRoutes(to: router)
     CalendarController(mailbox: mailbox).addRoutes(to: router, staffRoutes: staffRoutes)
     AdminController(mailbox: mailbox).addRoutes(to: staffRoutes)
     OpsController(mailbox: mailbox, metrics: metrics).addRoutes(to: router)

@@ -43,9 +43,18 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await decodeBody(LoginBody.self, request)
+        let result = try await Self.signIn(mailbox: mailbox, username: body.username, password: body.password, context: context)
+        return try jsonResponse(result, headers: [.cacheControl: "no-store"])
+    }
+
+    /// Checks a username and password under the failure limits and opens a session: the JSON
+    /// sign-in and the dashboard's form (DashboardController) both come through here.
+    /// Throws 422 (missing fields), 429 (throttled) or 401 (unknown account, wrong password, disabled).
+    static func signIn(mailbox: Mailbox<Letters, Calendars, Staff>, username rawUsername: String?, password: String?,
+                       context: AppRequestContext) async throws -> LoginResult {
         var v = FieldValidator()
-        let username = v.text(body.username, "username", limit: 64)?.lowercased()
-        if body.password == nil || body.password!.isEmpty || body.password!.count > 200 { v.fail("password", "is required (at most 200 characters)") }
+        let username = v.text(rawUsername, "username", limit: 64)?.lowercased()
+        if password == nil || password!.isEmpty || password!.count > 200 { v.fail("password", "is required (at most 200 characters)") }
         try v.finish()
         let settings = mailbox.config.auth
         let now = Date()
@@ -65,7 +74,7 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
         }
         let found = try await mailbox.staff.credentials(username: username!)
         // Verify against a dummy hash for unknown accounts: the same work, the same answer.
-        let valid = try await StaffCredentials.verify(body.password!, hash: found?.1 ?? StaffCredentials.dummyHash)
+        let valid = try await StaffCredentials.verify(password!, hash: found?.1 ?? StaffCredentials.dummyHash)
         guard valid, let (account, _) = found, !account.disabled else {
             try await mailbox.staff.recordLoginFailure(keys: [userKey, addressKey], at: now)
             throw Problem.unauthorized("Unknown username or wrong password (or the account is disabled).")
@@ -75,9 +84,8 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
         let expires = now.addingTimeInterval(Double(settings.sessionLifetime.components.seconds))
         try await mailbox.staff.createSession(userID: account.id, tokenHash: StaffCredentials.tokenHash(token), expiresAt: expires)
         context.logger.info("staff signed in", metadata: ["user": "\(account.username)", "role": "\(account.role.rawValue)"])
-        return try jsonResponse(LoginResult(token: token, expiresAt: expires, username: account.username, role: account.role,
-                                            departmentId: account.departmentID),
-                                headers: [.cacheControl: "no-store"])
+        return LoginResult(token: token, expiresAt: expires, username: account.username, role: account.role,
+                           departmentId: account.departmentID)
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -58,18 +58,20 @@ struct StaffAuthMiddleware<Staff: StaffStore>: RouterMiddleware {
         var context = context
         if let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count < 200 {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            if !token.isEmpty {
-                let hash = StaffCredentials.tokenHash(token)
-                let now = Date()
-                if let cached = sessions.identity(for: hash, now: now) {
-                    context.identity = cached
-                } else if let identity = try await staff.identity(tokenHash: hash, now: now) {
-                    sessions.remember(identity, for: hash, now: now)
-                    context.identity = identity
-                }
-            }
+            context.identity = try await Self.identity(token: token, staff: staff, sessions: sessions)
         }
         return try await next(request, context)
+    }
+
+    /// The live session behind a token (the bearer header's, or the dashboard cookie's), through the cache.
+    static func identity(token: String, staff: Staff, sessions: SessionCache) async throws -> StaffIdentity? {
+        guard !token.isEmpty, token.count < 200 else { return nil }
+        let hash = StaffCredentials.tokenHash(token)
+        let now = Date()
+        if let cached = sessions.identity(for: hash, now: now) { return cached }
+        guard let identity = try await staff.identity(tokenHash: hash, now: now) else { return nil }
+        sessions.remember(identity, for: hash, now: now)
+        return identity
     }
 }
 
