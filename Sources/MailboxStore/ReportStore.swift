@@ -30,15 +30,19 @@ public struct PostgresReportStore: ReportStore {
     /// What a report needs of a letter `l` (with the rating join `r`), decoded by ``decodeLetter(_:at:)``.
     static let letterColumns = """
         l.received_at, l.category, l.channel, l.department_id, l.town, l.status, l.closed_at, l.sla_clock::text,
-        EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = l.id AND e.kind = 'returned'),
+        rt.returned IS NOT NULL,
         coalesce(jsonb_array_length(l.sla_clock->'extensions'), 0) > 0, l.reopened_at IS NOT NULL,
         r.satisfaction, r.resolved
         """
     static let letterColumnCount = 13
-    /// The latest rating of `l`, as `r`.
+    /// The latest rating of `l`, as `r`, and whether it was ever returned, as `rt`. Both are per-letter index
+    /// lookups (LATERAL … LIMIT 1): an EXISTS here was planned as a hash of every returned event of the table,
+    /// 35 ms at a million letters for a report with 150 exceptions.
     static let ratingJoin = """
         LEFT JOIN LATERAL (SELECT satisfaction, resolved FROM letter_ratings x WHERE x.letter_id = l.id
                            ORDER BY round DESC LIMIT 1) r ON true
+        LEFT JOIN LATERAL (SELECT true AS returned FROM letter_events e WHERE e.letter_id = l.id AND e.kind = 'returned'
+                           LIMIT 1) rt ON true
         """
 
     static func decodeLetter(_ r: PostgresRandomAccessRow, at i: Int) throws -> ReportLetter {
