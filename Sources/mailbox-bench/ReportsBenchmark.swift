@@ -30,6 +30,10 @@ struct ReportsBenchmark: AsyncParsableCommand {
         }
     }
 
+    /// `SLAReport.compute` or `SLAReport.computeRaw`.
+    typealias Computation = (PostgresReportStore, LocalDate, LocalDate, Date, ReportGrouping?, String?, WorkCalendar)
+        async throws -> SLAReport
+
     static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
@@ -49,39 +53,25 @@ struct ReportsBenchmark: AsyncParsableCommand {
         print("letters in the database: \(letters)")
         for q in quarter.isEmpty ? ["2025Q1"] : quarter {
             guard let period = ReportPeriod(quarter: q) else { throw ValidationError("bad quarter \(q)") }
-            func timed(_ body: () async throws -> SLAReport) async throws -> (SLAReport, Double) {
-                let start = ContinuousClock.now
-                let r = try await body()
-                return (r, Self.ms(ContinuousClock.now - start))
-            }
-            var fast: [Double] = []
-            var fastReport: SLAReport?
-            for _ in 0..<max(1, runs) {
-                let (r, t) = try await timed {
-                    try await SLAReport.compute(store: store, from: period.from, to: period.to, asOf: instant, grouping: .department,
-                                                departmentID: nil, calendar: calendar)
+            /// `n` timed runs of one way of computing the report: the last report and the sorted times (ms).
+            func timedRuns(_ n: Int, _ compute: Computation) async throws -> (SLAReport, [Double]) {
+                var times: [Double] = []
+                var report: SLAReport?
+                for _ in 0..<max(1, n) {
+                    let start = ContinuousClock.now
+                    report = try await compute(store, period.from, period.to, instant, .department, nil, calendar)
+                    times.append(Self.ms(ContinuousClock.now - start))
                 }
-                fast.append(t)
-                fastReport = r
+                return (report!, times.sorted())
             }
-            var raw: [Double] = []
-            var rawReport: SLAReport?
-            for _ in 0..<max(1, rawRuns) {
-                let (r, t) = try await timed {
-                    try await SLAReport.computeRaw(store: store, from: period.from, to: period.to, asOf: instant, grouping: .department,
-                                                   departmentID: nil, calendar: calendar)
-                }
-                raw.append(t)
-                rawReport = r
-            }
-            fast.sort()
-            raw.sort()
-            let same = fastReport?.totals == rawReport?.totals && fastReport?.groups == rawReport?.groups
+            let (fastReport, fast) = try await timedRuns(runs, SLAReport.compute)
+            let (rawReport, raw) = try await timedRuns(rawRuns, SLAReport.computeRaw)
+            let same = fastReport.totals == rawReport.totals && fastReport.groups == rawReport.groups
             let f50 = Self.percentile(fast, 0.5)
             let r50 = Self.percentile(raw, 0.5)
             print("""
-                \(q) by department: \(fastReport?.totals.received ?? 0) letters received, \(fastReport?.groups.count ?? 0) departments, \
-                \(fastReport?.totals.open ?? 0) open at as_of
+                \(q) by department: \(fastReport.totals.received) letters received, \(fastReport.groups.count) departments, \
+                \(fastReport.totals.open) open at as_of
                   rollups: p50 \(String(format: "%.1f", f50)) ms  p99 \(String(format: "%.1f", Self.percentile(fast, 0.99))) ms  \
                 (\(fast.count) runs)
                   raw:     p50 \(String(format: "%.1f", r50)) ms  p99 \(String(format: "%.1f", Self.percentile(raw, 0.99))) ms  \
