@@ -122,8 +122,7 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
                 status, received_at, sla_clock, sla_state, due_at, warn_at, department_id, departments, version)
-            SELECT to_char(to_timestamp(received) AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-'
-                       || lpad(nextval('letter_tracking_seq')::text, 7, '0'),
+            SELECT tracking_no_for(to_timestamp(received), nextval('letter_tracking_seq')),
                    channel, NULLIF(channel_ref, ''), decode(NULLIF(digest, ''), 'hex'), category, title, body,
                    writer_name, phone, NULLIF(id_card, ''), NULLIF(address, ''), NULLIF(town, ''), consent,
                    citizen_key, decode(qch, 'hex'), status, to_timestamp(received), NULLIF(clock, '')::jsonb,

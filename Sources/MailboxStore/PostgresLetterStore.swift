@@ -156,13 +156,13 @@ public struct PostgresLetterStore: LetterStore {
                 // Imported numbers in our own format reserve their sequence values first, so that
                 // neither the generated numbers of this file nor later intake reuse one.
                 let fileMax = letters.compactMap { $0.letter.trackingNo }
-                    .filter { $0.wholeMatch(of: /[0-9]{4}-[0-9]{7}/) != nil }
+                    .filter { $0.wholeMatch(of: /[0-9]{4}-[0-9]{7,}/) != nil }
                     .compactMap { Int64($0.dropFirst(5)) }.max() ?? 0
                 try await tx.query(
                     """
                     SELECT setval('letter_tracking_seq', greatest(
                         (SELECT last_value FROM letter_tracking_seq), \(fileMax),
-                        (SELECT max(substring(tracking_no FROM 6)::bigint) FROM letters WHERE tracking_no ~ '^[0-9]{4}-[0-9]{7}$')))
+                        (SELECT max(substring(tracking_no FROM 6)::bigint) FROM letters WHERE tracking_no ~ '^[0-9]{4}-[0-9]{7,}$')))
                     """, logger: logger)
                 for (_, letter) in letters {
                     try await Self.insertFull(letter, tx: tx, logger: logger)
@@ -227,8 +227,7 @@ public struct PostgresLetterStore: LetterStore {
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
                 status, department_id, received_at, sla_clock, sla_state, due_at, warn_at,
                 elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments, release_round)
-            VALUES (coalesce(\(letter.trackingNo), to_char(\(letter.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYY')
-                        || '-' || lpad(nextval('letter_tracking_seq')::text, 7, '0')),
+            VALUES (coalesce(\(letter.trackingNo), tracking_no_for(\(letter.receivedAt), nextval('letter_tracking_seq'))),
                     \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
                     \(c.category.rawValue), \(c.title), \(c.body), \(c.writerName), \(c.phone), \(c.idCard),
                     \(c.address), \(c.town), \(c.publishConsent), \(letter.citizenKey),

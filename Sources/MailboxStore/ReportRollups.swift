@@ -92,54 +92,38 @@ public struct ReportRollups: Sendable {
                 ).decode(Int64.self) { stored = v }
                 guard stored == version else { return .calendarChanged }
 
-                let rows = try await tx.query(
-                    """
-                    SELECT l.id, \(unescaped: PostgresReportStore.letterColumns), \(unescaped: Self.storedColumns)
-                    FROM letters l \(unescaped: PostgresReportStore.ratingJoin)
-                    LEFT JOIN LATERAL (SELECT * FROM report_contributions x WHERE x.letter_id = l.id LIMIT 1) c ON true
-                    \(unescaped: selection.condition)
-                    """, logger: logger)
+                let rows = try await tx.query(Self.lettersWithStored(selection.condition), logger: logger)
                 var ids: [Int64] = []
-                var deltas: [Key: [Int64]] = [:]
-                var new = NewContributions()
-                let d = calendar.secondsPerWorkingDay
+                var batch = Batch()
                 for try await row in rows {
                     let r = row.makeRandomAccess()
                     let id = try r[0].decode(Int64.self)
                     let letter = try PostgresReportStore.decodeLetter(r, at: 1)
                     ids.append(id)
                     if let old = try Self.decodeStored(r, at: 1 + PostgresReportStore.letterColumnCount) {
-                        let m = SLAMetrics(letterBits: old.bits, handlingSeconds: old.handlingSeconds, secondsPerWorkingDay: d, sign: -1)
-                        Self.add(m, to: &deltas, key: old.key)
+                        batch.remove(old, secondsPerWorkingDay: calendar.secondsPerWorkingDay)
                     }
-                    if let (m, settledAt) = letter.settledContribution(calendar: calendar) {
-                        let key = Key(day: calendar.localDate(of: letter.receivedAt), department: letter.departmentID ?? "",
-                                      category: letter.category.rawValue, channel: letter.channel.rawValue, town: letter.town ?? "")
-                        Self.add(m, to: &deltas, key: key)
-                        new.append(id: id, key: key, bits: m.letterBits, handlingSeconds: m.handlingBusinessSecondsSum,
-                                   settledAt: settledAt)
-                    }
+                    batch.count(id: id, letter: letter, calendar: calendar)
                 }
                 guard !ids.isEmpty else { return .done(letters: 0) }
                 try await tx.query("DELETE FROM report_contributions WHERE letter_id = ANY(\(ids))", logger: logger)
-                if !new.ids.isEmpty {
-                    try await tx.query(
-                        """
-                        INSERT INTO report_contributions (letter_id, day, department_id, category, channel, town, bits,
-                                                          handling_seconds, settled_at)
-                        SELECT id, day::date, dept, cat, ch, town, bits, secs, settled
-                        FROM unnest(\(new.ids)::int8[], \(new.days)::text[], \(new.departments)::text[], \(new.categories)::text[],
-                                    \(new.channels)::text[], \(new.towns)::text[], \(new.bits)::int4[], \(new.seconds)::int8[],
-                                    \(new.settledAt)::timestamptz[]) AS t(id, day, dept, cat, ch, town, bits, secs, settled)
-                        """, logger: logger)
-                }
-                try await Self.applyDeltas(deltas, tx: tx, logger: logger)
+                try await batch.write(tx: tx, logger: logger)
                 try await tx.query("UPDATE letters SET rollup_dirty = false WHERE id = ANY(\(ids)) AND rollup_dirty", logger: logger)
                 return .done(letters: ids.count)
             }
         } catch {
             throw StoreError.unwrap(error)
         }
+    }
+
+    /// Each selected letter (id, report columns, dirty flag) with its stored contribution.
+    static func lettersWithStored(_ condition: String) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: """
+            SELECT l.id, \(PostgresReportStore.letterColumns), \(Self.storedColumns), l.rollup_dirty
+            FROM letters l \(PostgresReportStore.ratingJoin)
+            LEFT JOIN LATERAL (SELECT * FROM report_contributions x WHERE x.letter_id = l.id LIMIT 1) c ON true
+            \(condition)
+            """)
     }
 
     static func add(_ m: SLAMetrics, to deltas: inout [Key: [Int64]], key: Key) {
@@ -164,7 +148,11 @@ public struct ReportRollups: Sendable {
             bits: try r[i + 5].decode(Int32.self), handlingSeconds: try r[i + 6].decode(Int64.self))
     }
 
-    struct NewContributions {
+    /// Letters counted together: their new contributions and the changes to the sums, written in one transaction
+    /// (``write(tx:logger:)``). The worker and the rebuild recount stored letters with it; a bulk loader
+    /// (`mailbox demo generate`) counts the letters it writes in the transaction that writes them.
+    public struct Batch: Sendable {
+        var deltas: [Key: [Int64]] = [:]
         var ids: [Int64] = []
         var days: [String] = []
         var departments: [String] = []
@@ -175,16 +163,48 @@ public struct ReportRollups: Sendable {
         var seconds: [Int64] = []
         var settledAt: [Date] = []
 
-        mutating func append(id: Int64, key: Key, bits b: Int32, handlingSeconds: Int64, settledAt s: Date) {
+        public init() {}
+
+        /// Letters with a contribution in this batch.
+        public var count: Int { ids.count }
+
+        /// Takes a stored contribution out of the sums.
+        mutating func remove(_ old: Stored, secondsPerWorkingDay d: Int) {
+            ReportRollups.add(SLAMetrics(letterBits: old.bits, handlingSeconds: old.handlingSeconds, secondsPerWorkingDay: d,
+                                         sign: -1), to: &deltas, key: old.key)
+        }
+
+        /// Counts letter `id` as it stands now (nothing when it is not settled).
+        public mutating func count(id: Int64, letter: ReportLetter, calendar: WorkCalendar) {
+            guard let (m, settled) = letter.settledContribution(calendar: calendar) else { return }
+            let key = Key(day: calendar.localDate(of: letter.receivedAt), department: letter.departmentID ?? "",
+                          category: letter.category.rawValue, channel: letter.channel.rawValue, town: letter.town ?? "")
+            ReportRollups.add(m, to: &deltas, key: key)
             ids.append(id)
             days.append(key.day.description)
             departments.append(key.department)
             categories.append(key.category)
             channels.append(key.channel)
             towns.append(key.town)
-            bits.append(b)
-            seconds.append(handlingSeconds)
-            settledAt.append(s)
+            bits.append(m.letterBits)
+            seconds.append(m.handlingBusinessSecondsSum)
+            settledAt.append(settled)
+        }
+
+        /// Inserts the new contributions (the letters must have none stored) and adds the changes to the sums.
+        public func write(tx: PostgresConnection, logger: Logger) async throws {
+            if !ids.isEmpty {
+                try await tx.query(
+                    """
+                    INSERT INTO report_contributions (letter_id, day, department_id, category, channel, town, bits,
+                                                      handling_seconds, settled_at)
+                    SELECT id, day::date, dept, cat, ch, town, bits, secs, settled
+                    FROM unnest(\(ids)::int8[], \(days)::text[], \(departments)::text[], \(categories)::text[],
+                                \(channels)::text[], \(towns)::text[], \(bits)::int4[], \(seconds)::int8[],
+                                \(settledAt)::timestamptz[]) AS t(id, day, dept, cat, ch, town, bits, secs, settled)
+                    """, logger: logger)
+            }
+            try await ReportRollups.applyDeltas(deltas, tx: tx, logger: logger)
         }
     }
 
@@ -255,16 +275,9 @@ public struct ReportRollups: Sendable {
     /// Rows where report_rollups differs from the sums of report_contributions (empty when consistent). For tests
     /// and `mailbox rollup verify`; reads every contribution.
     public func inconsistencies() async throws -> [String] {
-        let flags = SLAMetrics.rollupCounterColumns.enumerated().map { i, c in "sum((c.bits >> \(i)) & 1)::int8 AS \(c)" }
-            .joined(separator: ", ")
         let cols = Self.sumColumns.joined(separator: ", ")
         let sql = """
-            WITH expected AS (
-                SELECT g.grain, CASE g.grain WHEN 'd' THEN c.day ELSE date_trunc('month', c.day)::date END AS period,
-                       c.department_id, c.category, c.channel, c.town, \(flags), sum(c.handling_seconds)::int8 AS handling_seconds
-                FROM report_contributions c CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS g(grain)
-                GROUP BY 1, 2, 3, 4, 5, 6
-            ), actual AS (
+            WITH expected AS (\(Self.sumsOfContributions)), actual AS (
                 SELECT grain, period, department_id, category, channel, town, \(cols) FROM report_rollups
                 WHERE (\(cols)) IS DISTINCT FROM (\(Self.sumColumns.map { _ in "0" }.joined(separator: ", ")))
             )
@@ -283,6 +296,94 @@ public struct ReportRollups: Sendable {
         return problems
     }
 
+    /// Letters whose stored contribution differs from a recount of the letter as it stands (read only; dirty letters
+    /// are skipped, the worker has yet to count them): the proof that what a bulk loader or the worker stored is what
+    /// the letters say. Reads every letter, `batchSize` ids per statement, `workers` at once. Returns the letters
+    /// checked and the first `limit` differences.
+    public func contributionMismatches(workers: Int, calendar: WorkCalendar, limit: Int = 20) async throws
+        -> (checked: Int, mismatches: [String])
+    {
+        var bounds: (Int64, Int64) = (0, -1)
+        for try await b in try await client.query("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM letters",
+                                                 logger: logger).decode((Int64, Int64).self) { bounds = b }
+        let (lo, hi) = bounds
+        guard hi >= lo else { return (0, []) }
+        let size = Int64(batchSize)
+        let next = IDCursor(lo)
+        return try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
+            for _ in 0..<max(1, workers) {
+                group.addTask {
+                    var checked = 0
+                    var found: [String] = []
+                    while found.count < limit {
+                        let start = await next.take(size)
+                        if start > hi { break }
+                        let rows = try await client.query(
+                            Self.lettersWithStored("WHERE l.id >= \(start) AND l.id < \(start + size)"), logger: logger)
+                        for try await row in rows {
+                            let r = row.makeRandomAccess()
+                            let id = try r[0].decode(Int64.self)
+                            let letter = try PostgresReportStore.decodeLetter(r, at: 1)
+                            let stored = try Self.decodeStored(r, at: 1 + PostgresReportStore.letterColumnCount)
+                            if try r[8 + PostgresReportStore.letterColumnCount].decode(Bool.self) { continue }
+                            checked += 1
+                            var expected = Batch()
+                            expected.count(id: id, letter: letter, calendar: calendar)
+                            let want = expected.ids.isEmpty ? "none"
+                                : "\(expected.days[0]) \(expected.departments[0])/\(expected.categories[0])/\(expected.channels[0])/"
+                                + "\(expected.towns[0]) bits \(expected.bits[0]) seconds \(expected.seconds[0])"
+                            let have = stored.map {
+                                "\($0.key.day) \($0.key.department)/\($0.key.category)/\($0.key.channel)/\($0.key.town) "
+                                    + "bits \($0.bits) seconds \($0.handlingSeconds)"
+                            } ?? "none"
+                            if want != have, found.count < limit { found.append("letter \(id): stored \(have), recounted \(want)") }
+                        }
+                    }
+                    return (checked, found)
+                }
+            }
+            var total = 0
+            var all: [String] = []
+            for try await (n, f) in group {
+                total += n
+                all += f
+            }
+            return (total, Array(all.prefix(limit)))
+        }
+    }
+
+    /// The rows report_rollups should hold: the sums of report_contributions per day and month and group, with the
+    /// columns of report_rollups in order.
+    static var sumsOfContributions: String {
+        let flags = SLAMetrics.rollupCounterColumns.enumerated().map { i, c in "sum((c.bits >> \(i)) & 1)::int8 AS \(c)" }
+            .joined(separator: ", ")
+        return """
+            SELECT g.grain, CASE g.grain WHEN 'd' THEN c.day ELSE date_trunc('month', c.day)::date END AS period,
+                   c.department_id, c.category, c.channel, c.town, \(flags), sum(c.handling_seconds)::int8 AS handling_seconds
+            FROM report_contributions c CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS g(grain)
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """
+    }
+
+    /// Rewrites report_rollups as the sums of report_contributions, in one transaction that holds off the worker
+    /// meanwhile: repairs sums that drifted from their contributions (which adding deltas cannot).
+    public func resum() async throws {
+        let cols = Self.sumColumns.joined(separator: ", ")
+        do {
+            try await client.withTransaction(logger: logger) { tx in
+                try await tx.query("SET LOCAL statement_timeout = 0", logger: logger)
+                try await tx.query("LOCK TABLE report_contributions, report_rollups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+                try await tx.query("DELETE FROM report_rollups", logger: logger)
+                try await tx.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO report_rollups (grain, period, department_id, category, channel, town, \(cols))
+                    \(Self.sumsOfContributions)
+                    """), logger: logger)
+            }
+        } catch {
+            throw StoreError.unwrap(error)
+        }
+    }
+
     /// Letters still waiting for the worker.
     public func dirtyCount() async throws -> Int {
         for try await n in try await client.query("SELECT count(*) FROM letters WHERE rollup_dirty", logger: logger).decode(Int64.self) {
@@ -291,9 +392,10 @@ public struct ReportRollups: Sendable {
         return 0
     }
 
-    /// Recounts every letter, `batchSize` ids per transaction, `workers` batches at once: after a bulk load that
-    /// bypassed the triggers (`mailbox demo generate`, the benchmark's generator), or to repair. Writers may go on
-    /// meanwhile: a batch locks its letters, and a letter changed later is dirty again. Returns the letters read.
+    /// Recounts every letter, `batchSize` ids per transaction, `workers` batches at once, then rewrites the sums from
+    /// the contributions (``resum()``) and analyses both tables: after a bulk load that bypassed the triggers, or to
+    /// repair. Writers may go on meanwhile: a batch locks its letters, and a letter changed later is dirty again.
+    /// Returns the letters read.
     public func rebuild(workers: Int, calendar: () async throws -> (WorkCalendar?, Int64)) async throws -> Int {
         var bounds: (Int64, Int64) = (0, -1)
         for try await (lo, hi) in try await client.query("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM letters",
@@ -320,7 +422,19 @@ public struct ReportRollups: Sendable {
                     return done
                 }
             }
-            return try await group.reduce(0, +)
+            let n = try await group.reduce(0, +)
+            try await resum()
+            try await analyze()
+            return n
+        }
+    }
+
+    /// Fresh statistics for the rollup tables after a bulk change (a report planned on none ran 20× slower).
+    public func analyze() async throws {
+        try await client.withConnection { conn in
+            try await conn.query("SET statement_timeout = 0", logger: logger)
+            try await conn.query("ANALYZE report_contributions", logger: logger)
+            try await conn.query("ANALYZE report_rollups", logger: logger)
         }
     }
 

@@ -92,19 +92,30 @@ struct RollupCatchUp: AsyncParsableCommand {
 
 struct RollupVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Check that the rollup sums equal the stored per-letter contributions (exit 1 if not).")
+        commandName: "verify",
+        abstract: "Check that the rollup sums equal the stored per-letter contributions (exit 1 if not).",
+        discussion: "With --recount, also recount every letter that is not dirty and compare with its stored contribution.")
     @OptionGroup var db: DatabaseOptions
+    @Flag(help: "Also recount every letter from its raw columns and events (reads them all).") var recount = false
+    @Option(help: "Parallel readers for --recount.") var workers = 2
 
     func run() async throws {
         let logger = db.makeLogger()
-        let problems = try await rollupCommand {
+        let (problems, recounted) = try await rollupCommand {
             try await db.withClient(logger: logger) { client in
-                try await ReportRollups(client: client, logger: logger).inconsistencies()
+                let rollups = ReportRollups(client: client, logger: logger, batchSize: 5000)
+                let problems = try await rollups.inconsistencies()
+                guard recount else { return (problems, nil as (checked: Int, mismatches: [String])?) }
+                guard let calendar = try await CalendarStore(client: client, logger: logger).snapshot().calendar else {
+                    throw StoreError.calendarIncomplete("no calendar is loaded: the rollups need one")
+                }
+                return (problems, try await rollups.contributionMismatches(workers: workers, calendar: calendar))
             }
         }
         for p in problems { print("differs: \(p)") }
-        if !problems.isEmpty { throw ExitCode(1) }
-        print("report rollups consistent")
+        for m in recounted?.mismatches ?? [] { print("differs: \(m)") }
+        if !problems.isEmpty || !(recounted?.mismatches.isEmpty ?? true) { throw ExitCode(1) }
+        print("report rollups consistent" + (recounted.map { "; \($0.checked) letters recounted, all equal to their stored contributions" } ?? ""))
     }
 }
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import MailboxAPI
 import MailboxCore
 import NIOCore
+import PostgresNIO
 import Testing
 
 @Suite("Unified intake (统一接收) against PostgreSQL")
@@ -25,6 +26,25 @@ struct IntakeTests {
             // Only the hash of the code is stored.
             #expect(try await app.count("letters WHERE encode(query_code_hash, 'hex') = '\(QueryCode.hash(code))'") == 1)
             #expect(try await app.count("letters WHERE position('\(code)' in query_code_hash::text) > 0") == 0)
+        }
+    }
+
+    @Test("Serials past 9,999,999 keep all their digits: no tracking number repeats or is cut")
+    func longSerials() async throws {
+        try await TestApp.run { app, http in
+            try await app.db.query("SELECT setval('letter_tracking_seq', 9999998)", logger: TestDatabase.logger)
+            var numbers: [String] = []
+            for _ in 0..<3 {
+                let created = decodeObject(try await http.postLetter(letterJSON()).body)
+                let tracking = try #require(created["tracking_no"] as? String)
+                numbers.append(tracking)
+                let code = try #require(created["query_code"] as? String)
+                let found = try await http.execute(uri: "/v1/public/letters/\(tracking)", method: .get,
+                                                   headers: [.init("X-Query-Code")!: code])
+                #expect(found.status == .ok)
+            }
+            #expect(numbers.map { String($0.dropFirst(5)) } == ["9999999", "10000000", "10000001"])
+            #expect(try await app.count("letters") == 3)
         }
     }
 
