@@ -21,6 +21,7 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: DatabaseDeadlineMiddleware(availability: mailbox.database))
     router.add(middleware: StaffAuthMiddleware(staff: mailbox.staff, sessions: mailbox.sessions))
     let staffRoutes = StaffRoutes(router: router)
     IntakeController(mailbox: mailbox).addRoutes(to: router)

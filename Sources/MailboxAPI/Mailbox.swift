@@ -123,12 +123,16 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let cache: CalendarCache
     public let routing: RoutingCache
     public let sessions: SessionCache
+    /// PostgreSQL reachable, as the last probe found (requests answer 503 at once while it is not).
+    public let database: DatabaseAvailability
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 
     public init(letters: Letters, calendars: Calendars, staff: Staff, replies: any ReplyStore, reports: any ReportStore,
                 cache: CalendarCache,
-                routing: RoutingCache = RoutingCache(), sessions: SessionCache = SessionCache(), config: APIConfiguration) {
+                routing: RoutingCache = RoutingCache(), sessions: SessionCache = SessionCache(),
+                database: DatabaseAvailability = DatabaseAvailability(), config: APIConfiguration) {
+        self.database = database
         self.letters = letters
         self.calendars = calendars
         self.staff = staff

@@ -17,8 +17,12 @@ struct OpsController<Letters: LetterStore, Calendars: CalendarRepository, Staff:
         router.get("/healthz") { _, _ in try jsonResponse(Health(status: "ok")) }
         router.get("/readyz") { _, context in
             do {
-                try await mailbox.letters.ping(timeout: .seconds(2))
+                // Known down (the probe failed): say so at once; otherwise ask.
+                guard mailbox.database.isReachable else { throw StoreError.unavailable("the last probe failed") }
+                try await mailbox.letters.ping(timeout: .milliseconds(1500))
+                mailbox.database.record(reachable: true)
             } catch {
+                mailbox.database.record(reachable: false)
                 context.logger.warning("readiness check failed", metadata: ["error": "\(StoreError.describe(error))"])
                 return try jsonResponse(Health(status: "unavailable", database: "unreachable"), status: .serviceUnavailable)
             }

@@ -59,6 +59,21 @@ public struct Problem: Error, Sendable, Encodable {
     }
 }
 
+/// 503 with Retry-After: the database cannot be reached now (docs/operations.md, "Fail fast").
+func databaseUnavailable(_ error: any Error, logger: Logger) -> Problem {
+    logger.warning("database unavailable", metadata: ["error": "\(StoreError.describe(error))"])
+    return .databaseUnavailable(retryAfterSeconds: 5)
+}
+
+extension Problem {
+    public static func databaseUnavailable(retryAfterSeconds: Int) -> Problem {
+        var p = Problem(.serviceUnavailable, type: "database-unavailable", title: "Service temporarily unavailable",
+                        detail: "The database does not answer; nothing was changed. Try again after \(retryAfterSeconds) s.")
+        p.headers[.retryAfter] = String(retryAfterSeconds)
+        return p
+    }
+}
+
 /// Maps every error to problem+json. Domain errors keep their meaning; anything unexpected is
 /// a 500 whose details go to the log (`String(reflecting:)`), never to the client.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -108,11 +123,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Problem(.conflict, type: "conflict", title: "Conflicts with stored data", detail: why)
             case .unknownReference(let field, let message):
                 return .validation([FieldError(field: field, message: message)])
+            case .unavailable:
+                return databaseUnavailable(error, logger: logger)
             }
         case let e as CalendarError:
             return Problem(.unprocessableContent, type: "calendar-rejected", title: "Calendar change rejected", detail: e.description)
         case let e as CalendarFileError:
             return Problem(.unprocessableContent, type: "calendar-file", title: "Calendar file rejected", detail: "\(e)")
+        case _ where StoreError.isUnavailable(error):
+            return databaseUnavailable(error, logger: logger)
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, type: "internal", title: "Internal error",

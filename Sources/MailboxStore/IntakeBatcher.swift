@@ -29,7 +29,12 @@ final class IntakeBatcher: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    init(client: PostgresClient, logger: Logger, maxBatch: Int = 64, maxConcurrentBatches: Int = 4) {
+    /// The longest a batch may take, connection wait included (a batch normally takes milliseconds).
+    let deadline: Duration
+
+    init(client: PostgresClient, logger: Logger, maxBatch: Int = 64, maxConcurrentBatches: Int = 4,
+         deadline: Duration = .milliseconds(1500)) {
+        self.deadline = deadline
         self.client = client
         self.logger = logger
         self.maxBatch = maxBatch
@@ -81,6 +86,11 @@ final class IntakeBatcher: Sendable {
         do {
             let written = try await execute(send.map(\.letter))
             for w in send { w.continuation.resume(returning: written[w.letter.queryCodeHash]) }
+        } catch where StoreError.isUnavailable(error) {
+            // The database is not there: retrying letter by letter would only make every caller wait longer.
+            logger.warning("intake batch failed: database unavailable",
+                           metadata: ["letters": "\(send.count)", "error": "\(StoreError.describe(error))"])
+            for w in send { w.continuation.resume(throwing: error) }
         } catch {
             logger.warning("intake batch failed; retrying its letters one by one",
                            metadata: ["letters": "\(send.count)", "error": "\(StoreError.describe(error))"])
@@ -96,12 +106,17 @@ final class IntakeBatcher: Sendable {
     }
 
     /// One statement for the whole batch; results keyed by query-code hash (unique per letter).
+    /// Bounded by `deadline`, the wait for a connection included: callers wait on the batch, so a batch that
+    /// cannot reach the database must fail them rather than hold them.
     private func execute(_ letters: [NewLetter]) async throws -> [String: Written] {
-        var result: [String: Written] = [:]
-        for try await (id, tracking, hash) in try await client.execute(IntakeBatchStatement(letters: letters), logger: logger) {
-            result[hash] = (id, tracking)
+        let client = client, logger = logger
+        return try await StoreError.withDeadline(deadline, "an intake batch") {
+            var result: [String: Written] = [:]
+            for try await (id, tracking, hash) in try await client.execute(IntakeBatchStatement(letters: letters), logger: logger) {
+                result[hash] = (id, tracking)
+            }
+            return result
         }
-        return result
     }
 }
 

@@ -36,17 +36,10 @@ public struct PostgresLetterStore: LetterStore {
         """
 
     public func ping(timeout: Duration) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let rows = try await client.query("SELECT 1", logger: logger)
-                for try await _ in rows {}
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw CancellationError()
-            }
-            try await group.next()
-            group.cancelAll()
+        let client = client, logger = logger
+        try await StoreError.withDeadline(timeout, "SELECT 1") {
+            let rows = try await client.query("SELECT 1", logger: logger)
+            for try await _ in rows {}
         }
     }
 

@@ -17,15 +17,51 @@ public enum StoreError: Error, Sendable, Equatable {
     case conflict(String)
     /// A field names something that does not exist (HTTP 422).
     case unknownReference(field: String, message: String)
+    /// The database did not answer in time or the connection failed (HTTP 503 with Retry-After).
+    case unavailable(String)
+
+    /// True for errors that mean "the database cannot be reached now", not "the request is wrong": our own
+    /// deadline, a connection that failed or closed (a PSQLError without a server message), or the server
+    /// shutting down or starting (SQLSTATE class 08, 57P01–57P03).
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        let inner = unwrap(error)
+        if case .unavailable = inner as? StoreError { return true }
+        guard let p = inner as? PSQLError else { return false }
+        guard let state = p.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+    }
+
+    /// Runs `body`, throwing ``unavailable(_:)`` if it takes longer than `limit` (`body` is cancelled: a wait for a
+    /// pooled connection ends, a running statement is cancelled).
+    public static func withDeadline<T: Sendable>(_ limit: Duration, _ what: String,
+                                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw StoreError.unavailable("\(what) took longer than \(limit)")
+            }
+            return value
+        }
+    }
 
     /// The server's message for a PostgreSQL error, unwrapping transaction wrappers;
     /// `String(reflecting:)` for anything else (PSQLError's description is redacted).
     public static func describe(_ error: any Error) -> String {
         let inner = unwrap(error)
-        if let p = inner as? PSQLError, let message = p.serverInfo?[.message] {
-            var text = message
-            if let detail = p.serverInfo?[.detail] { text += " (\(detail))" }
-            return text
+        if let p = inner as? PSQLError {
+            // A failed connection carries the server's message one level down (e.g. 57P01 on shutdown).
+            let info = p.serverInfo ?? (p.underlying as? PSQLError)?.serverInfo
+            if let message = info?[.message] {
+                var text = message
+                if let detail = info?[.detail] { text += " (\(detail))" }
+                return p.serverInfo == nil ? "\(p.code): \(text)" : text
+            }
+            if p.serverInfo == nil { return "\(p.code)" + (p.underlying.map { ": \(String(reflecting: $0))" } ?? "") }
         }
         return String(reflecting: inner)
     }

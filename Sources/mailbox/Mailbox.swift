@@ -157,7 +157,9 @@ struct Serve: AsyncParsableCommand {
         let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff,
                               replies: PostgresReplyStore(client: client, logger: logger),
                               reports: PostgresReportStore(client: client, logger: logger), cache: cache, config: config)
-        var services: [any Service] = [client, CalendarRefresher(mailbox: mailbox, logger: logger),
+        let probeMS = Int(env["MAILBOX_DB_PROBE_MS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 500
+        var services: [any Service] = [client, DatabaseProbe(mailbox: mailbox, interval: .milliseconds(probeMS), logger: logger),
+                                       CalendarRefresher(mailbox: mailbox, logger: logger),
                                        DeadlineWatchService(client: client, logger: logger),
                                        RollupService(client: client, logger: logger)]
         if let callback = appCallbackSettings(env, inboundSecret: secret) {
@@ -248,6 +250,35 @@ func sanitize(_ s: String) -> String {
 
 /// Reloads the cached calendar and routing rules when another instance changed them (checks
 /// their versions every 30 s).
+/// Probes PostgreSQL (`SELECT 1`, at most 1 s) every `interval` and records the answer in `mailbox.database`: while it
+/// fails, requests that need the database answer 503 with Retry-After at once (docs/operations.md, "Fail fast").
+/// The pool reconnects by itself; the next good probe lets requests through again, with no restart.
+struct DatabaseProbe<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>: Service {
+    let mailbox: Mailbox<Letters, Calendars, Staff>
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var failure: String?
+            do {
+                try await mailbox.letters.ping(timeout: .seconds(1))
+            } catch {
+                failure = StoreError.describe(error)
+            }
+            if mailbox.database.record(reachable: failure == nil) {
+                if let failure {
+                    logger.error("database unreachable: requests that need it answer 503 until it returns",
+                                 metadata: ["error": "\(failure)"])
+                } else {
+                    logger.notice("database reachable again")
+                }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
+
 struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository, Staff: StaffStore>: Service {
     let mailbox: Mailbox<Letters, Calendars, Staff>
     let logger: Logger

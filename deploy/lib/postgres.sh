@@ -78,3 +78,21 @@ stop_private_cluster() {
   [ -f "$dir/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
+
+# kill_private_cluster DIR: SIGKILL the postmaster (a crash, not a shutdown) and wait until it is gone.
+kill_private_cluster() {
+  local dir="$1" pid i
+  pid="$(head -1 "$dir/postmaster.pid")"
+  kill -9 "$pid"
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # Backends notice the postmaster's death and exit; a new postmaster waits for their shared memory.
+  for i in $(seq 1 100); do pgrep -u postgres -f -- "-D $dir" >/dev/null 2>&1 || break; sleep 0.1; done
+}
+
+# restart_private_cluster DIR PORT: start a stopped or crashed cluster again (crash recovery runs).
+restart_private_cluster() {
+  local dir="$1" port="$2" i
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
+  for i in $(seq 1 50); do pg_isready -h 127.0.0.1 -p "$port" -q && return 0; sleep 0.2; done
+  return 1
+}
