@@ -221,9 +221,10 @@ struct CalendarController<Letters: LetterStore, Calendars: CalendarRepository, S
         try v.finish()
         let (clock, _) = mailbox.startClock(category: category!, channel: channel, departmentID: q.get("department_id"),
                                            receivedAt: receivedAt, now: receivedAt)
-        guard let calendar = mailbox.cache.current.calendar else {
+        let snapshot = mailbox.cache.current
+        guard let calendar = snapshot.calendar else {
             throw StoreError.calendarIncomplete("no calendar year is loaded")
         }
-        return try jsonResponse(clock.explain(on: calendar, now: receivedAt))
+        return try jsonResponse(clock.explain(on: calendar, provisional: snapshot.provisional, now: receivedAt))
     }
 }

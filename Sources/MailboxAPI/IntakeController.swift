@@ -152,7 +152,8 @@ struct IntakeController<Letters: LetterStore, Calendars: CalendarRepository, Sta
         if let due = r.sla.dueAt { json += "\"due_at\":\"\(MailboxJSON.formatTimestamp(due))\"," }
         json += "\"duplicate\":\(duplicate),\"lookup_url\":" + MailboxJSON.quoted("/v1/public/letters/\(r.trackingNo)") + ","
         if let code { json += "\"query_code\":" + MailboxJSON.quoted(code) + "," }
-        json += "\"received_at\":\"\(MailboxJSON.formatTimestamp(r.receivedAt))\",\"sla_state\":\"\(r.sla.state.rawValue)\","
+        json += "\"received_at\":\"\(MailboxJSON.formatTimestamp(r.receivedAt))\",\"sla_provisional\":\(r.sla.provisional),"
+        json += "\"sla_state\":\"\(r.sla.state.rawValue)\","
         json += "\"status\":\"\(r.status.rawValue)\",\"tracking_no\":" + MailboxJSON.quoted(r.trackingNo) + "}"
         return Response(
             status: status,

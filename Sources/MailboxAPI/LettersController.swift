@@ -38,6 +38,8 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         var pendingExtension: PendingExtension?
         var receivedAt: Date
         var slaState: String
+        /// The deadline was computed on the plain weekday rule for a year whose holiday notice is not loaded.
+        var slaProvisional: Bool
         var dueAt: Date?
         var warnAt: Date?
         var closedAt: Date?
@@ -92,6 +94,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
     struct SLAView: Encodable {
         var trackingNo: String
         var slaState: String
+        var slaProvisional: Bool
         var stored: Stored
         var explanation: SLAExplanation?
 
@@ -117,6 +120,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         var dueAt: Date?
         var warnAt: Date?
         var slaState: String
+        var slaProvisional: Bool
         var overdue: Bool
         var supervised: Bool
         var pendingExtension: Bool
@@ -164,6 +168,8 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
             w.bool(item.pendingExtension)
             w.raw(",\"received_at\":")
             w.timestamp(item.receivedAt)
+            w.raw(",\"sla_provisional\":")
+            w.bool(item.slaProvisional)
             w.raw(",\"sla_state\":")
             w.string(item.slaState)
             w.raw(",\"status\":")
@@ -295,7 +301,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
             statusName: r.status.chineseName, departmentId: r.departmentID, department: r.departmentName,
             cohandlers: r.cohandlers, supervised: r.supervised, mergedInto: r.mergedIntoTrackingNo,
             pendingExtension: r.pendingExtension, receivedAt: r.receivedAt, slaState: r.sla.state.rawValue,
-            dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply.map(shown), replyDraft: draft,
+            slaProvisional: r.sla.provisional, dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, closedAt: r.closedAt, reply: r.reply.map(shown), replyDraft: draft,
             review: r.review, reviewSteps: r.reviewSteps, releaseRound: r.releaseRound, withheld: r.withheld,
             reopenedAt: r.reopenedAt, ratings: ratings,
             elapsedBusinessSeconds: r.sla.elapsedBusinessSeconds,
@@ -315,10 +321,13 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
     @Sendable func sla(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (r, _) = try await visibleLetter(try context.parameters.require("tracking"), context.identity!)
         let clock = r.facts.clock
+        let snapshot = mailbox.cache.current
         let explanation: SLAExplanation? =
-            if let clock, let calendar = mailbox.cache.current.calendar { clock.explain(on: calendar, now: Date()) } else { nil }
+            if let clock, let calendar = snapshot.calendar {
+                clock.explain(on: calendar, provisional: snapshot.provisional, now: Date())
+            } else { nil }
         let view = SLAView(
-            trackingNo: r.trackingNo, slaState: r.sla.state.rawValue,
+            trackingNo: r.trackingNo, slaState: r.sla.state.rawValue, slaProvisional: r.sla.provisional,
             stored: .init(dueAt: r.sla.dueAt, warnAt: r.sla.warnAt, elapsedBusinessSeconds: r.sla.elapsedBusinessSeconds,
                           deadlineMet: r.sla.deadlineMet),
             explanation: explanation)
@@ -415,7 +424,8 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         }
         var sla = record.sla
         if let clock = t.facts.clock {
-            sla = SLAColumns.evaluate(clock, on: mailbox.cache.current.calendar, now: now)
+            let snapshot = mailbox.cache.current
+            sla = SLAColumns.evaluate(clock, on: snapshot.calendar, provisional: snapshot.provisional, now: now)
         }
         if t.facts.status == .rejected || t.facts.status == .merged {
             // No outcome for letters that were never handled: the clock just stops.
@@ -490,6 +500,7 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
             ListItem(trackingNo: i.trackingNo, status: i.status, category: i.category, channel: i.channel, title: i.title,
                      town: i.town, departmentId: i.departmentID, department: i.departmentName, cohandlers: i.cohandlers,
                      receivedAt: i.receivedAt, dueAt: i.dueAt, warnAt: i.warnAt, slaState: i.slaState,
+                     slaProvisional: i.slaProvisional,
                      overdue: !i.status.isFinal && (i.dueAt.map { $0 < q.now } ?? false), supervised: i.supervised,
                      pendingExtension: i.pendingExtension, version: i.version)
         }

@@ -189,6 +189,7 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
         let p = policy(category: category, departmentID: departmentID, channel: channel)
         let clock = SLAClock(receivedAt: receivedAt, rule: p.rule, limitWorkingDays: p.limitWorkingDays,
                              warningRatio: p.warningRatio, pauses: [], extensions: [], closedAt: closedAt)
-        return (clock, SLAColumns.evaluate(clock, on: cache.current.calendar, now: now))
+        let snapshot = cache.current
+        return (clock, SLAColumns.evaluate(clock, on: snapshot.calendar, provisional: snapshot.provisional, now: now))
     }
 }

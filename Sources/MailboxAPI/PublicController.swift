@@ -18,6 +18,9 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
         var receivedAt: Date
         var department: String?
         var dueAt: Date?
+        /// 办理期限为临时计算: the deadline assumes Monday–Friday working days for a year whose holiday notice is
+        /// not loaded yet; it may move when it is. Present with `due_at`.
+        var dueAtProvisional: Bool?
         var timeline: [TimelineEntry]
         /// The released reply only: drafts never leave the staff.
         var reply: PublicReply?
@@ -114,6 +117,7 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
             category: record.content.category, categoryName: record.content.category.chineseName,
             receivedAt: record.receivedAt, department: record.departmentName,
             dueAt: record.status.isFinal ? nil : record.sla.dueAt,
+            dueAtProvisional: record.status.isFinal || record.sla.dueAt == nil ? nil : record.sla.provisional,
             timeline: events.map(Self.timelineEntry),
             reply: record.status == .closed ? record.reply.flatMap { r in record.closedAt.map { PublicReply(text: r, closedAt: $0) } } : nil,
             ratings: ratings.map { PublicRating(round: $0.round, satisfaction: $0.rating.satisfaction, resolved: $0.rating.resolved, ratedAt: $0.ratedAt) },

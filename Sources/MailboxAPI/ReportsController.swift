@@ -64,6 +64,11 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
         var to: String
         var asOf: Date
         var groupBy: String?
+        /// The last day of the announced calendar.
+        var calendarThrough: String?
+        /// Letters whose figures need a year whose holiday notice is not loaded (their deadlines are provisional):
+        /// counted in received/closed/open, left out of the rates and the average until the notice is imported.
+        var lettersOutsideCalendar: Int
         var totals: SLAMetrics
         var groups: [GroupView]
     }
@@ -170,6 +175,8 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
             return Self.csv(report, groups: groups)
         }
         return try jsonResponse(ReportView(from: from!.description, to: to!.description, asOf: asOf, groupBy: grouping?.rawValue,
+                                           calendarThrough: mailbox.cache.current.calendar?.coverage?.upperBound.description,
+                                           lettersOutsideCalendar: report.totals.outsideCalendar,
                                            totals: report.totals, groups: groups),
                                 headers: [.cacheControl: "no-store"])
     }

@@ -18,12 +18,15 @@ public struct CalendarStore: Sendable {
     /// What the service caches: the calendar (nil until a year is loaded), its version and policies.
     public struct Snapshot: Sendable {
         public var calendar: WorkCalendar?
+        /// `calendar` extended by the plain weekday rule for the years after it (provisional deadlines).
+        public var provisional: WorkCalendar?
         public var version: Int64
         public var policies: [SLAPolicy]
         public var years: [Int]
 
         public init(calendar: WorkCalendar?, version: Int64, policies: [SLAPolicy], years: [Int]) {
             self.calendar = calendar
+            self.provisional = calendar.map(SLAColumns.provisionalCalendar)
             self.version = version
             self.policies = policies
             self.years = years
@@ -242,29 +245,55 @@ public struct CalendarStore: Sendable {
         var warns: [String] = []
         var states: [String] = []
         var data: [String] = []
+        var elapsed: [String] = []  // "" = NULL (arrays of optionals do not bind)
+        var met: [String] = []
+        var provisional: [Bool] = []
+        let extended = SLAColumns.provisionalCalendar(calendar)
+        // The calendar migration (0003) runs on a fresh database, before the column of migration 0011 exists and
+        // before there are any letters.
+        var hasColumn = false, hasLetters = false
+        for try await (c, l) in try await tx.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'letters'::regclass AND attname = 'sla_provisional'
+                                                         AND NOT attisdropped),
+                   EXISTS (SELECT 1 FROM letters)
+            """, logger: logger).decode((Bool, Bool).self) { (hasColumn, hasLetters) = (c, l) }
+        guard hasColumn else {
+            if hasLetters { throw StoreError.conflict("apply the pending migrations (mailbox migrate) before changing the calendar") }
+            return 0
+        }
+        // Open letters, and closed ones whose outcome was provisional (it is final only on announced years).
         let rows = try await tx.query(
             """
-            SELECT id, sla_clock::text, sla_state, due_at, warn_at FROM letters
-            WHERE closed_at IS NULL AND sla_clock IS NOT NULL AND status NOT IN ('closed', 'rejected', 'merged')
+            SELECT id, sla_clock::text, sla_state, due_at, warn_at, sla_provisional, elapsed_business_seconds, deadline_met
+            FROM letters
+            WHERE sla_clock IS NOT NULL AND ((closed_at IS NULL AND status NOT IN ('closed', 'rejected', 'merged'))
+                                             OR sla_provisional)
             ORDER BY id FOR UPDATE
             """, logger: logger)
-        for try await (id, clockJSON, state, due, warn) in rows.decode((Int64, String, String, Date?, Date?).self) {
+        for try await (id, clockJSON, state, due, warn, wasProvisional, oldElapsed, oldMet)
+            in rows.decode((Int64, String, String, Date?, Date?, Bool, Int64?, Bool?).self)
+        {
             guard let clock = try? decoder.decode(SLAClock.self, from: Data(clockJSON.utf8)) else { continue }
-            let columns = SLAColumns.evaluate(clock, on: calendar, now: now)
-            let same = columns.state.rawValue == state && columns.dueAt == due && columns.warnAt == warn
+            let columns = SLAColumns.evaluate(clock, on: calendar, provisional: extended, now: now)
             // Compare at the database's microsecond precision.
-            let sameRounded = columns.state.rawValue == state
+            let same = columns.state.rawValue == state && columns.provisional == wasProvisional
                 && micro(columns.dueAt) == micro(due) && micro(columns.warnAt) == micro(warn)
-            if same || sameRounded { continue }
+                && (clock.closedAt == nil || (columns.elapsedBusinessSeconds == oldElapsed && columns.deadlineMet == oldMet))
+            if same { continue }
             ids.append(id)
             dues.append(columns.dueAt.map(MailboxJSON.formatTimestamp) ?? "")
             warns.append(columns.warnAt.map(MailboxJSON.formatTimestamp) ?? "")
             states.append(columns.state.rawValue)
+            elapsed.append((clock.closedAt == nil ? oldElapsed : columns.elapsedBusinessSeconds).map { String($0) } ?? "")
+            met.append((clock.closedAt == nil ? oldMet : columns.deadlineMet).map { $0 ? "t" : "f" } ?? "")
+            provisional.append(columns.provisional)
             let payload: [String: String] = [
                 "reason": reason,
                 "old_due_at": due.map(MailboxJSON.formatTimestamp) ?? "",
                 "new_due_at": columns.dueAt.map(MailboxJSON.formatTimestamp) ?? "",
                 "sla_state": columns.state.rawValue,
+                "provisional": columns.provisional ? "true" : "false",
             ]
             data.append(MailboxJSON.object(payload))
         }
@@ -272,11 +301,14 @@ public struct CalendarStore: Sendable {
         try await tx.query(
             """
             WITH changes AS (
-                SELECT * FROM unnest(\(ids)::int8[], \(dues)::text[], \(warns)::text[], \(states)::text[], \(data)::text[])
-                    AS c(id, due, warn, state, data)
+                SELECT * FROM unnest(\(ids)::int8[], \(dues)::text[], \(warns)::text[], \(states)::text[], \(data)::text[],
+                                     \(elapsed)::text[], \(met)::text[], \(provisional)::bool[])
+                    AS c(id, due, warn, state, data, elapsed, met, provisional)
             ), updated AS (
                 UPDATE letters l SET due_at = NULLIF(c.due, '')::timestamptz, warn_at = NULLIF(c.warn, '')::timestamptz,
-                    sla_state = c.state, version = l.version + 1, updated_at = now()
+                    sla_state = c.state, elapsed_business_seconds = NULLIF(c.elapsed, '')::int8,
+                    deadline_met = NULLIF(c.met, '')::bool,
+                    sla_provisional = c.provisional, version = l.version + 1, updated_at = now()
                 FROM changes c WHERE l.id = c.id
                 RETURNING l.id, l.version
             )
@@ -293,15 +325,29 @@ public struct CalendarStore: Sendable {
 extension SLAColumns {
     /// The stored form of a clock evaluated on a calendar: due/warning times while it runs,
     /// elapsed time and outcome once closed, `calendar_incomplete` when a date is not covered.
-    public static func evaluate(_ clock: SLAClock, on calendar: WorkCalendar?, now: Date) -> SLAColumns {
+    /// With `provisional` (``provisionalCalendar(_:)``), a clock that needs a year whose notice is not loaded gets a
+    /// provisional deadline instead of `calendar_incomplete` (docs/sla.md, "Provisional deadlines").
+    public static func evaluate(_ clock: SLAClock, on calendar: WorkCalendar?, provisional: WorkCalendar? = nil,
+                                now: Date) -> SLAColumns {
         let json = clock.jsonText
-        guard let calendar, let status = try? clock.evaluate(on: calendar, now: now) else {
+        guard let calendar, let (status, isProvisional) = clock.evaluate(on: calendar, provisional: provisional, now: now) else {
             return SLAColumns(clockJSON: json, state: .calendarIncomplete)
         }
         if clock.closedAt != nil {
             return SLAColumns(clockJSON: json, state: .stopped, dueAt: status.dueAt, warnAt: status.warnAt,
-                              elapsedBusinessSeconds: status.elapsedBusinessSeconds, deadlineMet: status.deadlineMet)
+                              elapsedBusinessSeconds: status.elapsedBusinessSeconds, deadlineMet: status.deadlineMet,
+                              provisional: isProvisional)
         }
-        return SLAColumns(clockJSON: json, state: status.isPaused ? .paused : .running, dueAt: status.dueAt, warnAt: status.warnAt)
+        return SLAColumns(clockJSON: json, state: status.isPaused ? .paused : .running, dueAt: status.dueAt,
+                          warnAt: status.warnAt, provisional: isProvisional)
+    }
+
+    /// Years past the announced ones that provisional deadlines may use: two (a limit of 60 working days, plus
+    /// extensions and pauses, never reaches further).
+    public static let provisionalYearsAhead = 2
+
+    /// `calendar` extended by the plain weekday rule for ``provisionalYearsAhead`` years after its last one.
+    public static func provisionalCalendar(_ calendar: WorkCalendar) -> WorkCalendar {
+        calendar.withProvisionalYears(through: (calendar.coveredYears.last ?? 0) + provisionalYearsAhead)
     }
 }

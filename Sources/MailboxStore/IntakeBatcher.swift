@@ -129,21 +129,22 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::text[], $14::text[],
                                  $15::text[], $16::text[], $17::float8[], $18::text[], $19::float8[], $20::float8[],
-                                 $21::text[], $22::float8[], $23::text[], $24::bool[], $25::text[], $26::text[], $27::text[])
+                                 $21::text[], $22::float8[], $23::text[], $24::bool[], $25::text[], $26::text[], $27::text[],
+                                 $28::bool[])
                 WITH ORDINALITY AS i(channel, channel_ref, digest, category, title, body, writer_name, phone, id_card,
                                      address, town, consent, citizen_key, qch, status, clock, received, sla_state, due,
-                                     warn, ev_kind, ev_at, ev_actor, ev_public, ev_data, dept, routed_data, ord)
+                                     warn, ev_kind, ev_at, ev_actor, ev_public, ev_data, dept, routed_data, provisional, ord)
         ), inserted AS (
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
-                status, received_at, sla_clock, sla_state, due_at, warn_at, department_id, departments, version)
+                status, received_at, sla_clock, sla_state, due_at, warn_at, department_id, departments, version, sla_provisional)
             SELECT tracking_no_for(to_timestamp(received), nextval('letter_tracking_seq')),
                    channel, NULLIF(channel_ref, ''), decode(NULLIF(digest, ''), 'hex'), category, title, body,
                    writer_name, phone, NULLIF(id_card, ''), NULLIF(address, ''), NULLIF(town, ''), consent,
                    citizen_key, decode(qch, 'hex'), status, to_timestamp(received), NULLIF(clock, '')::jsonb,
                    sla_state, to_timestamp(NULLIF(due, 'NaN')), to_timestamp(NULLIF(warn, 'NaN')),
                    NULLIF(dept, ''), CASE WHEN dept = '' THEN '{}'::text[] ELSE ARRAY[dept] END,
-                   CASE WHEN dept = '' THEN 1 ELSE 2 END
+                   CASE WHEN dept = '' THEN 1 ELSE 2 END, provisional
             FROM input ORDER BY ord
             ON CONFLICT (channel, channel_ref) WHERE channel_ref IS NOT NULL DO NOTHING
             RETURNING id, tracking_no, query_code_hash
@@ -168,7 +169,7 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         func text(_ f: (NewLetter) -> String?) -> [String] { letters.map { f($0) ?? "" } }
         func time(_ f: (NewLetter) -> Date?) -> [Double] { letters.map { f($0)?.timeIntervalSince1970 ?? .nan } }
-        var b = PostgresBindings(capacity: 27)
+        var b = PostgresBindings(capacity: 28)
         b.append(text { $0.channel.rawValue })
         b.append(text { $0.channelRef })
         b.append(text { $0.intakeDigest })
@@ -200,6 +201,7 @@ struct IntakeBatchStatement: PostgresPreparedStatement {
                 MailboxJSON.object(["from": "received", "to": "assigned", "department_id": r.departmentID, "rule_id": "\(r.id)"])
             }
         })
+        b.append(letters.map(\.sla.provisional))
         return b
     }
 

@@ -49,9 +49,12 @@ public struct SLAColumns: Sendable, Hashable {
     public var warnAt: Date?
     public var elapsedBusinessSeconds: Int64?
     public var deadlineMet: Bool?
+    /// Computed on the plain weekday rule for a year whose notice is not loaded (recomputed when it is).
+    public var provisional: Bool
 
     public init(clockJSON: String?, state: State, dueAt: Date? = nil, warnAt: Date? = nil,
-                elapsedBusinessSeconds: Int64? = nil, deadlineMet: Bool? = nil) {
+                elapsedBusinessSeconds: Int64? = nil, deadlineMet: Bool? = nil, provisional: Bool = false) {
+        self.provisional = provisional
         self.clockJSON = clockJSON
         self.state = state
         self.dueAt = dueAt

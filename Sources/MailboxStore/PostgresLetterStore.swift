@@ -22,7 +22,7 @@ public struct PostgresLetterStore: LetterStore {
         l.category, l.title, l.body, l.writer_name, l.phone, l.id_card, l.address, l.town, l.publish_consent,
         l.citizen_key, encode(l.query_code_hash, 'hex') AS query_code_hash, l.status, l.department_id,
         d.name AS department_name, l.received_at, l.sla_clock::text AS sla_clock, l.sla_state, l.due_at, l.warn_at,
-        l.elapsed_business_seconds, l.deadline_met, l.closed_at, l.reply, l.imported, l.version,
+        l.elapsed_business_seconds, l.deadline_met, l.sla_provisional, l.closed_at, l.reply, l.imported, l.version,
         l.cohandlers, l.departments, l.supervised, m.tracking_no AS merged_into, l.pending_extension::text AS pending_extension,
         l.reply_revision, (SELECT max(x.revision) FROM letter_replies x WHERE x.letter_id = l.id) AS last_revision,
         l.reply_review::text AS reply_review, l.release_round, l.withheld, l.reopened_at,
@@ -99,7 +99,8 @@ public struct PostgresLetterStore: LetterStore {
         let sla = SLAColumns(
             clockJSON: try v("sla_clock"), state: SLAColumns.State(rawValue: try v("sla_state")) ?? .running,
             dueAt: try v("due_at"), warnAt: try v("warn_at"),
-            elapsedBusinessSeconds: try v("elapsed_business_seconds"), deadlineMet: try v("deadline_met"))
+            elapsedBusinessSeconds: try v("elapsed_business_seconds"), deadlineMet: try v("deadline_met"),
+            provisional: try v("sla_provisional"))
         var record = LetterRecord(
             id: try v("id"), trackingNo: try v("tracking_no"),
             channel: LetterChannel(rawValue: try v("channel"))!, channelRef: try v("channel_ref"),
@@ -219,7 +220,8 @@ public struct PostgresLetterStore: LetterStore {
             INSERT INTO letters (tracking_no, channel, channel_ref, intake_digest, category, title, body,
                 writer_name, phone, id_card, address, town, publish_consent, citizen_key, query_code_hash,
                 status, department_id, received_at, sla_clock, sla_state, due_at, warn_at,
-                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments, release_round)
+                elapsed_business_seconds, deadline_met, closed_at, reply, imported, version, departments, release_round,
+                sla_provisional)
             VALUES (coalesce(\(letter.trackingNo), tracking_no_for(\(letter.receivedAt), nextval('letter_tracking_seq'))),
                     \(letter.channel.rawValue), \(letter.channelRef), decode(\(letter.intakeDigest), 'hex'),
                     \(c.category.rawValue), \(c.title), \(c.body), \(c.writerName), \(c.phone), \(c.idCard),
@@ -228,7 +230,7 @@ public struct PostgresLetterStore: LetterStore {
                     \(letter.receivedAt), \(s.clockJSON)::jsonb, \(s.state.rawValue), \(s.dueAt), \(s.warnAt),
                     \(s.elapsedBusinessSeconds), \(s.deadlineMet), \(letter.closedAt), \(letter.reply),
                     \(letter.imported), \(Int32(letter.events.count)), \(letter.departmentID.map { [$0] } ?? []),
-                    \(Int16(letter.status == .closed && letter.reply != nil ? 1 : 0)))
+                    \(Int16(letter.status == .closed && letter.reply != nil ? 1 : 0)), \(s.provisional))
             RETURNING id
             """, logger: logger)
         var id: Int64 = 0
@@ -275,6 +277,7 @@ public struct PostgresLetterStore: LetterStore {
                 merged_into = (SELECT id FROM letters WHERE tracking_no = \(f.mergedIntoTrackingNo)),
                 sla_clock = \(sla.clockJSON)::jsonb, sla_state = \(sla.state.rawValue), due_at = \(sla.dueAt),
                 warn_at = \(sla.warnAt), elapsed_business_seconds = \(sla.elapsedBusinessSeconds),
+                sla_provisional = \(sla.provisional),
                 deadline_met = \(sla.deadlineMet), closed_at = \(closedAt), reply = coalesce(\(t.reply), reply),
                 reply_revision = \(draftRevision), reply_review = \(review)::jsonb, withheld = \(f.withheld),
                 release_round = release_round + CASE WHEN \(released) THEN 1 ELSE 0 END,

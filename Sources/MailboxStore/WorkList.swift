@@ -82,6 +82,8 @@ public struct WorkListItem: Sendable, Hashable {
     public var dueAt: Date?
     public var warnAt: Date?
     public var slaState: String
+    /// The deadline is provisional (a year whose holiday notice is not loaded).
+    public var slaProvisional: Bool = false
     public var supervised: Bool
     public var pendingExtension: Bool
     public var version: Int
@@ -183,7 +185,7 @@ public struct WorkListSQL: Sendable {
         sql = """
             SELECT l.id, l.tracking_no, l.status, l.category, l.channel, l.title, l.town, l.department_id, d.name,
                    l.cohandlers, l.received_at, l.due_at, l.warn_at, l.sla_state, l.supervised,
-                   l.pending_extension IS NOT NULL, l.version, \(key)::text
+                   l.pending_extension IS NOT NULL, l.version, l.sla_provisional, \(key)::text
             FROM letters l LEFT JOIN departments d ON d.id = l.department_id
             WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
             ORDER BY \(key) \(direction), l.id \(direction)
@@ -213,14 +215,15 @@ public struct WorkListSQL: Sendable {
         for try await row in rows {
             // Decoded by position in one pass (makeRandomAccess builds a column index per row).
             let (id, tracking, status, category, channel, title, town, dept, deptName, cohandlers, received, due, warn,
-                 slaState, supervised, pending, version, key) = try row.decode(
+                 slaState, supervised, pending, version, provisional, key) = try row.decode(
                     (Int64, String, String, String, String, String, String?, String?, String?, [String], Date, Date?, Date?,
-                     String, Bool, Bool, Int32, String).self)
+                     String, Bool, Bool, Int32, Bool, String).self)
             items.append(WorkListItem(
                 id: id, trackingNo: tracking, status: LetterStatus(rawValue: status)!,
                 category: LetterCategory(rawValue: category)!, channel: LetterChannel(rawValue: channel)!, title: title,
                 town: town, departmentID: dept, departmentName: deptName, cohandlers: cohandlers, receivedAt: received,
-                dueAt: due, warnAt: warn, slaState: slaState, supervised: supervised, pendingExtension: pending,
+                dueAt: due, warnAt: warn, slaState: slaState, slaProvisional: provisional, supervised: supervised,
+                pendingExtension: pending,
                 version: Int(version)))
             keys.append(key)
         }

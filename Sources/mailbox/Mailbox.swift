@@ -284,7 +284,9 @@ struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository, St
     let logger: Logger
 
     func run() async throws {
+        var lastWarning: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            checkCoverage(lastWarning: &lastWarning)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             do {
@@ -294,6 +296,22 @@ struct CalendarRefresher<Letters: LetterStore, Calendars: CalendarRepository, St
                 logger.warning("calendar or routing refresh failed", metadata: ["error": "\(StoreError.describe(error))"])
             }
         }
+    }
+
+    /// From 60 days before the announced years end: a warning every 6 hours and the gauge
+    /// `mailbox_calendar_days_remaining` (days from today to the last announced day), because deadlines past
+    /// that day are provisional until the next notice is imported (docs/sla.md, "Provisional deadlines").
+    func checkCoverage(lastWarning: inout ContinuousClock.Instant?) {
+        guard let calendar = mailbox.cache.current.calendar, let end = calendar.coverage?.upperBound else { return }
+        let today = calendar.localDate(of: Date())
+        let left = end.dayNumber - today.dayNumber
+        Gauge(label: "mailbox_calendar_days_remaining").record(left)
+        guard left <= 60 else { return }
+        if let last = lastWarning, ContinuousClock.now - last < .seconds(6 * 3600) { return }
+        lastWarning = ContinuousClock.now
+        logger.warning(
+            "the working calendar ends soon: import the next year's State Council holiday notice (mailbox calendar import); until then deadlines past its end are provisional",
+            metadata: ["calendar_ends": "\(end)", "days_left": "\(left)"])
     }
 }
 

@@ -258,3 +258,66 @@ struct SLAClockTests {
         #expect(SLAPolicy.defaults.allSatisfy { $0.rule == .followingDays && $0.warningRatio == 0.8 && $0.departmentID == nil && $0.channel == nil })
     }
 }
+
+@Suite("Provisional deadlines: a year whose notice is not loaded (issue 9)")
+struct ProvisionalDeadlineTests {
+    let cal = Fixture.calendar  // 2019–2026 announced
+    var provisional: WorkCalendar { cal.withProvisionalYears(through: 2028) }
+
+    @Test("A deadline that needs 2027 is computed on the weekday rule and marked provisional")
+    func deadlineIntoAnUnannouncedYear() throws {
+        // Received Monday 2026-12-21 10:00, 15 working days: 2026-12-22…31 gives 8, the rest fall in 2027.
+        let clock = SLAClock(receivedAt: Fixture.at(2026, 12, 21, 10), rule: .followingDays, limitWorkingDays: 15)
+        #expect(throws: CalendarError.self) { try clock.evaluate(on: cal, now: clock.receivedAt) }
+        let (status, isProvisional) = try #require(clock.evaluate(on: cal, provisional: provisional, now: clock.receivedAt))
+        #expect(isProvisional)
+        // Independently: count weekdays after the receipt date by Foundation, with 2026's holidays from the notice.
+        var day = Fixture.gregorian.startOfDay(for: clock.receivedAt)
+        var counted = 0
+        while counted < 15 {
+            day = Fixture.gregorian.date(byAdding: .day, value: 1, to: day)!
+            let c = Fixture.gregorian.dateComponents([.year, .month, .day, .weekday], from: day)
+            let working = c.year! >= 2027
+                ? !(c.weekday == 1 || c.weekday == 7)
+                : cal.isWorkingDay(LocalDate(year: c.year!, month: c.month!, day: c.day!))!
+            if working { counted += 1 }
+        }
+        let c = Fixture.gregorian.dateComponents([.year, .month, .day], from: day)
+        #expect(status.dueAt == Fixture.at(c.year!, c.month!, c.day!, 17, 30))
+        #expect(c.year == 2027)
+        // The explanation says so, names the year, and gives the same deadline.
+        let e = clock.explain(on: cal, provisional: provisional, now: clock.receivedAt)
+        #expect(e.provisional && e.provisionalYears == [2027] && !e.calendarIncomplete)
+        #expect(e.dueAt == status.dueAt)
+        #expect(e.noteZH?.contains("2027年") == true && e.linesZH.first == e.noteZH)
+    }
+
+    @Test("Within announced years nothing is provisional, and the provisional calendar agrees with the announced one")
+    func announcedYearsUnchanged() throws {
+        let clock = SLAClock(receivedAt: Fixture.at(2026, 9, 28, 10), rule: .followingDays, limitWorkingDays: 15)
+        let (status, isProvisional) = try #require(clock.evaluate(on: cal, provisional: provisional, now: clock.receivedAt))
+        #expect(!isProvisional)
+        #expect(status == (try clock.evaluate(on: cal, now: clock.receivedAt)))
+        #expect(!clock.explain(on: cal, provisional: provisional, now: clock.receivedAt).provisional)
+        for d in cal.days(from: LocalDate(year: 2026, month: 1, day: 1), to: LocalDate(year: 2026, month: 12, day: 31)) {
+            #expect(provisional.day(d.date) == d)
+            #expect(!provisional.isProvisional(d.date))
+        }
+        #expect(provisional.isProvisional(LocalDate(year: 2027, month: 2, day: 6)))
+        #expect(provisional.provisionalYears == [2027, 2028] && cal.provisionalYears.isEmpty)
+    }
+
+    @Test("Loading the notice replaces the provisional deadline: a holiday on the provisional due date moves it")
+    func noticeMovesIt() throws {
+        let clock = SLAClock(receivedAt: Fixture.at(2026, 12, 21, 10), rule: .followingDays, limitWorkingDays: 15)
+        let (guess, _) = try #require(clock.evaluate(on: cal, provisional: provisional, now: clock.receivedAt))
+        let dueOn = cal.localDate(of: guess.dueAt)
+        // A hypothetical 2027 notice making the provisional due date a holiday.
+        let with2027 = try WorkCalendar(
+            coveredYears: cal.coveredYears + [2027], overrides: cal.explicitDays + [CalendarDay(date: dueOn, kind: .holiday, name: "假日")])
+        let (real, isProvisional) = try #require(clock.evaluate(on: with2027, provisional: with2027.withProvisionalYears(through: 2028),
+                                                                now: clock.receivedAt))
+        #expect(!isProvisional)
+        #expect(real.dueAt > guess.dueAt)
+    }
+}

@@ -34,15 +34,15 @@ struct SLAIntegrationTests {
                                                        departmentID: nil, channel: .portal))
             let clock = SLAClock(receivedAt: letter.receivedAt, rule: policy.rule, limitWorkingDays: policy.limitWorkingDays,
                                  warningRatio: policy.warningRatio, pauses: [], extensions: [], closedAt: nil)
-            if let expected = try? clock.evaluate(on: calendar, now: letter.receivedAt) {
-                #expect(letter.sla.state == .running)
-                #expect(abs(letter.sla.dueAt!.timeIntervalSince(expected.dueAt)) < 0.001)
-                #expect(abs(letter.sla.warnAt!.timeIntervalSince(expected.warnAt)) < 0.001)
-                #expect(letter.sla.dueAt! > letter.receivedAt)
-            } else {
-                // Received on a date the loaded calendar does not cover: flagged, never guessed.
-                #expect(letter.sla.state == .calendarIncomplete && letter.sla.dueAt == nil)
-            }
+            // Within the announced years exactly the core's deadline; past them (a receipt near the year's end before
+            // the next notice is loaded), the provisional one, flagged.
+            let (expected, provisional) = try #require(
+                clock.evaluate(on: calendar, provisional: app.mailbox.cache.current.provisional, now: letter.receivedAt))
+            #expect(letter.sla.state == .running && letter.sla.provisional == provisional)
+            #expect(provisional == ((try? clock.evaluate(on: calendar, now: letter.receivedAt)) == nil))
+            #expect(abs(letter.sla.dueAt!.timeIntervalSince(expected.dueAt)) < 0.001)
+            #expect(abs(letter.sla.warnAt!.timeIntervalSince(expected.warnAt)) < 0.001)
+            #expect(letter.sla.dueAt! > letter.receivedAt)
         }
     }
 
@@ -191,25 +191,52 @@ struct SLAIntegrationTests {
         }
     }
 
-    @Test("Loading the next year's notice computes deadlines that were calendar-incomplete")
+    @Test("A deadline in a year whose notice is not loaded is provisional everywhere it shows, and recomputed when it is")
     func importNextYear() async throws {
         try await TestApp.run { app, http in
-            // A 200-working-day policy makes a letter received now due beyond 2026.
+            // A 200-working-day policy makes a letter received now due beyond 2026, the last announced year.
             try await app.db.query("UPDATE sla_policies SET limit_working_days = 200 WHERE category = 'report' AND department_id IS NULL AND channel IS NULL",
                                    logger: TestDatabase.logger)
             app.mailbox.cache.replace(try await app.mailbox.calendars.snapshot())
-            let tracking = try #require(decodeObject(try await http.postLetter(letterJSON(["category": "report"])).body)["tracking_no"] as? String)
+            let receipt = decodeObject(try await http.postLetter(letterJSON(["category": "report"])).body)
+            let tracking = try #require(receipt["tracking_no"] as? String)
+            #expect(receipt["sla_provisional"] as? Bool == true && receipt["due_at"] != nil)
             let before = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
-            #expect(before.sla.state == .calendarIncomplete && before.sla.dueAt == nil)
-            let explain = decodeObject(try await http.staff("/v1/letters/\(tracking)/sla", token: TestApp.dispatcherToken).body)["explanation"] as? [String: Any]
-            #expect(explain?["calendar_incomplete"] as? Bool == true)
+            #expect(before.sla.state == .running && before.sla.provisional)
+            let due = try #require(before.sla.dueAt)
+            // The plain weekday rule, counted here by Foundation: 200 working days after the receipt date, 2026's days
+            // from the announced calendar, later ones Monday to Friday.
+            let cal = try #require(app.mailbox.cache.current.calendar)
+            var day = cal.localDate(of: before.receivedAt)
+            var counted = 0
+            while counted < 200 {
+                day = LocalDate(dayNumber: day.dayNumber + 1)
+                if day.year > 2026 ? !day.isWeekend : cal.isWorkingDay(day)! { counted += 1 }
+            }
+            #expect(cal.localDate(of: due) == day)
 
+            let view = decodeObject(try await http.staff("/v1/letters/\(tracking)", token: TestApp.dispatcherToken).body)
+            #expect(view["sla_provisional"] as? Bool == true)
+            let sla = decodeObject(try await http.staff("/v1/letters/\(tracking)/sla", token: TestApp.dispatcherToken).body)
+            let explain = sla["explanation"] as? [String: Any]
+            #expect(sla["sla_provisional"] as? Bool == true)
+            #expect(explain?["provisional"] as? Bool == true && explain?["calendar_incomplete"] as? Bool == false)
+            #expect((explain?["provisional_years"] as? [Int])?.contains(2027) == true)
+            let list = decodeObject(try await http.staff("/v1/letters?category=report", token: TestApp.dispatcherToken).body)
+            #expect((list["items"] as? [[String: Any]])?.first?["sla_provisional"] as? Bool == true)
+
+            // The notices arrive; 2027-01-01 (a Friday) is a holiday the weekday rule counted as a working day.
             var notice = "source 2027 test notice\nyear 2027\n2027-01-01 holiday 元旦\n"
             notice += "source 2028 test notice\nyear 2028\n2028-01-03 holiday 元旦\n"
             let result = try await app.mailbox.calendars.importNotice(text: notice, actor: "test")
             #expect(result.lettersMoved >= 1)
             let after = try #require(try await app.mailbox.letters.letter(trackingNo: tracking))
-            #expect(after.sla.state == .running && after.sla.dueAt != nil)
+            #expect(after.sla.state == .running && !after.sla.provisional)
+            #expect(try #require(after.sla.dueAt) > due)
+            let events = try await app.mailbox.letters.events(letterID: after.id, publicOnly: false)
+            #expect(events.last?.kind == "sla_recomputed")
+            let data = try JSONDecoder().decode([String: String].self, from: Data(try #require(events.last?.dataJSON).utf8))
+            #expect(data["provisional"] == "false" && data["new_due_at"].flatMap(MailboxJSON.parseTimestamp) == after.sla.dueAt)
 
             // A gap in the years is refused, nothing changes.
             await #expect(throws: (any Error).self) {

@@ -321,10 +321,10 @@ struct WorkflowIntegrationTests {
             C.ListItem(trackingNo: "2026-0000001", status: .processing, category: .complaint, channel: .app,
                        title: "标题 \"引号\" \\ 与换行\n", town: "鼓楼街道", departmentId: "housing", department: "区住房城乡建设委",
                        cohandlers: ["water", "gulou"], receivedAt: t, dueAt: t.addingTimeInterval(86400), warnAt: t.addingTimeInterval(3600),
-                       slaState: "running", overdue: true, supervised: false, pendingExtension: true, version: 7),
+                       slaState: "running", slaProvisional: true, overdue: true, supervised: false, pendingExtension: true, version: 7),
             C.ListItem(trackingNo: "2026-0000002", status: .received, category: .help, channel: .portal, title: "t", town: nil,
                        departmentId: nil, department: nil, cohandlers: [], receivedAt: t, dueAt: nil, warnAt: nil,
-                       slaState: "calendar_incomplete", overdue: false, supervised: true, pendingExtension: false, version: 1),
+                       slaState: "calendar_incomplete", slaProvisional: false, overdue: false, supervised: true, pendingExtension: false, version: 1),
         ]
         for cursor in [nil, "ZHVlfDEy"] as [String?] {
             let hand = try JSONSerialization.jsonObject(with: Data(C.json(items, nextCursor: cursor))) as? NSDictionary

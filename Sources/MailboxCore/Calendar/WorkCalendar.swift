@@ -38,6 +38,10 @@ public struct WorkCalendar: Sendable {
     public let coveredYears: [Int]
     /// Citations of the notices the calendar was built from (empty for hand-built calendars).
     public let sources: [CalendarSource]
+    /// Trailing covered years whose notice is not loaded, filled by the plain weekday rule (Mon–Fri working,
+    /// no holidays) so that a deadline in them can be given provisionally (``withProvisionalYears(through:)``).
+    /// Empty for a calendar of announced years only.
+    public private(set) var provisionalYears: [Int] = []
 
     @usableFromInline let firstDay: Int
     @usableFromInline let kinds: [DayKind]
@@ -222,6 +226,26 @@ public struct WorkCalendar: Sendable {
         return try WorkCalendar(
             coveredYears: coveredYears, overrides: Array(map.values), businessHours: businessHours,
             utcOffsetSeconds: utcOffsetSeconds, sources: sources)
+    }
+
+    /// This calendar extended through `lastYear` with years not announced yet, by the plain weekday rule (no
+    /// holidays, no make-up days), marked as ``provisionalYears``. A deadline computed on it that reaches such a
+    /// year is provisional: the year's notice may move it (docs/sla.md, "Provisional deadlines"). Returns self
+    /// when the announced years already reach `lastYear`, or when there are none.
+    public func withProvisionalYears(through lastYear: Int) -> WorkCalendar {
+        guard let last = coveredYears.last, lastYear > last, provisionalYears.isEmpty else { return self }
+        // The explicit days lie inside the announced years and were valid for self: rebuilding cannot fail.
+        var extended = try! WorkCalendar(
+            coveredYears: coveredYears + Array((last + 1)...lastYear), overrides: explicitDays, businessHours: businessHours,
+            utcOffsetSeconds: utcOffsetSeconds, sources: sources)
+        extended.provisionalYears = Array((last + 1)...lastYear)
+        return extended
+    }
+
+    /// True for a date in one of the ``provisionalYears``.
+    public func isProvisional(_ date: LocalDate) -> Bool {
+        guard let first = provisionalYears.first else { return false }
+        return date.year >= first && date.year <= provisionalYears[provisionalYears.count - 1]
     }
 
     /// Returns a copy with different business hours.

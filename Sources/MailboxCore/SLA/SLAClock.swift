@@ -195,6 +195,16 @@ public struct SLAClock: Sendable, Codable, Hashable {
 
     /// Evaluates the clock at `now`. Throws `.outsideCoverage(date)` when any needed date (receipt, pause
     /// bounds, now/closure, or the deadline itself) is outside the calendar. O(1) without pauses.
+    /// Evaluates on the announced calendar `cal`; when that lacks a year the computation needs, on `provisional`
+    /// (`cal` extended by ``WorkCalendar/withProvisionalYears(through:)``) and says so: no letter is left without a
+    /// deadline because a year's notice is not out yet. nil only when neither calendar covers the dates (a receipt
+    /// before the first announced year).
+    public func evaluate(on cal: WorkCalendar, provisional: WorkCalendar?, now: Date) -> (status: SLAStatus, provisional: Bool)? {
+        if let status = try? evaluate(on: cal, now: now) { return (status, false) }
+        guard let provisional, let status = try? evaluate(on: provisional, now: now) else { return nil }
+        return (status, true)
+    }
+
     public func evaluate(on cal: WorkCalendar, now: Date) throws(CalendarError) -> SLAStatus {
         let c = try compute(on: cal, now: now)
         let end = closedAt ?? now

@@ -76,11 +76,36 @@ public struct SLAExplanation: Sendable, Codable, Hashable {
     public var sources: [String]
     public var linesZH: [String]
     public var linesEN: [String]
+    /// Computed on the plain weekday rule for years whose notice is not loaded (``provisionalYears``): the
+    /// deadline is provisional and will be recomputed when the notice is imported.
+    public var provisional: Bool = false
+    public var provisionalYears: [Int] = []
 }
 
 extension SLAClock {
     /// Upper bound on the number of days listed in an explanation.
     static let explanationDayLimit = 400
+
+    /// Explains the deadline on the announced calendar `cal`, or, when that lacks a year the computation needs, on
+    /// `provisional` (`cal` extended by the plain weekday rule), marked provisional with the years it assumed.
+    public func explain(on cal: WorkCalendar, provisional: WorkCalendar?, now: Date) -> SLAExplanation {
+        let announced = explain(on: cal, now: now)
+        guard announced.calendarIncomplete, let provisional else { return announced }
+        var e = explain(on: provisional, now: now)
+        guard !e.calendarIncomplete else { return announced }
+        let last = max(e.dueOn ?? e.receivedOn, closedAt.map { provisional.localDate(of: $0) } ?? provisional.localDate(of: now))
+        let years = provisional.provisionalYears.filter { $0 >= e.receivedOn.year && $0 <= last.year }
+        e.provisional = true
+        e.provisionalYears = years.isEmpty ? provisional.provisionalYears : years
+        let list = e.provisionalYears.map(String.init)
+        e.noteZH = "办理期限为临时计算：\(list.joined(separator: "、"))年的节假日安排尚未导入，暂按周一至周五为工作日、"
+            + "不计节假日计算；导入国务院办公厅该年度节假日安排通知后将自动重新计算。"
+        e.noteEN = "Provisional: the holiday notice for \(list.joined(separator: ", ")) is not loaded, so these days are counted "
+            + "with Monday–Friday as working days and no holidays; the deadline is recomputed when the notice is imported."
+        e.linesZH.insert(e.noteZH!, at: 0)
+        e.linesEN.insert(e.noteEN!, at: 0)
+        return e
+    }
 
     /// Explains the deadline. Never throws; see ``SLAExplanation``.
     public func explain(on cal: WorkCalendar, now: Date) -> SLAExplanation {
