@@ -21,6 +21,8 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
+    let allowed = AllowedMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(allowed: allowed))
     router.add(middleware: DatabaseDeadlineMiddleware(availability: mailbox.database))
     router.add(middleware: StaffAuthMiddleware(staff: mailbox.staff, sessions: mailbox.sessions))
     let staffRoutes = StaffRoutes(router: router)
@@ -36,6 +38,7 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
     CalendarController(mailbox: mailbox).addRoutes(to: router, staffRoutes: staffRoutes)
     AdminController(mailbox: mailbox).addRoutes(to: staffRoutes)
     OpsController(mailbox: mailbox, metrics: metrics).addRoutes(to: router)
+    allowed.load(from: router)
     return (router, staffRoutes.endpoints)
 }
 

@@ -84,6 +84,24 @@ struct BadInputTests {
         }
     }
 
+    @Test("A method a path does not declare answers 405 with Allow (before authentication); an unknown path 404")
+    func methodNotAllowed() async throws {
+        try await TestApp.run { app, http in
+            for (method, path, allow) in [(HTTPRequest.Method.delete, "/v1/letters", "GET, POST"),
+                                          (.put, "/readyz", "GET"),
+                                          (.patch, "/v1/public/letters/2026-0000001", "GET"),
+                                          (.get, "/v1/intake/app", "POST")] {
+                let r = try await http.execute(uri: path, method: method)
+                #expect(r.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(r.headers[.allow] == allow, "\(method) \(path)")
+                #expect(r.headers[.contentType] == "application/problem+json")
+            }
+            #expect(try await http.execute(uri: "/v1/no-such-thing", method: .get).status == .notFound)
+            #expect(try await http.execute(uri: "/v1/letters/2026-0000001/no-such-action", method: .post).status != .methodNotAllowed)
+            #expect(try await app.count("letters") == 0)
+        }
+    }
+
     @Test("Webhook without app_letter_id names the field")
     func missingAppID() async throws {
         try await TestApp.run { app, http in
