@@ -32,6 +32,7 @@ createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
 export MAILBOX_APP_WEBHOOK_SECRET="fault-test-$RANDOM$RANDOM"
 export MAILBOX_DEADLINE_WATCH_SECONDS=1
+export MAILBOX_RATE_INTAKE=0 MAILBOX_RATE_LOOKUP=0  # limits are not what this test is about (AbuseLimitTests)
 "$MAILBOX_BIN/mailbox" migrate --log-level warning >/dev/null
 "$MAILBOX_BIN/mailbox" demo-data --log-level warning >/dev/null
 PORT="$(free_port)"

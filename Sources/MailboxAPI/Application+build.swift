@@ -19,10 +19,12 @@ public func buildRouterAndEndpoints<Letters: LetterStore, Calendars: CalendarRep
 ) -> (router: Router<AppRequestContext>, staffEndpoints: [StaffEndpoint]) {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
     let allowed = AllowedMethods()
     router.add(middleware: MethodNotAllowedMiddleware(allowed: allowed))
+    router.add(middleware: PublicRateLimitMiddleware(limits: mailbox.config.publicLimits, limiter: mailbox.limiter))
     router.add(middleware: DatabaseDeadlineMiddleware(availability: mailbox.database))
     router.add(middleware: StaffAuthMiddleware(staff: mailbox.staff, sessions: mailbox.sessions))
     let staffRoutes = StaffRoutes(router: router)

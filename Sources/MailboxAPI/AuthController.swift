@@ -43,7 +43,7 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await decodeBody(LoginBody.self, request)
-        let result = try await Self.signIn(mailbox: mailbox, username: body.username, password: body.password, context: context)
+        let result = try await Self.signIn(mailbox: mailbox, username: body.username, password: body.password, request: request, context: context)
         return try jsonResponse(result, headers: [.cacheControl: "no-store"])
     }
 
@@ -51,7 +51,7 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
     /// sign-in and the dashboard's form (DashboardController) both come through here.
     /// Throws 422 (missing fields), 429 (throttled) or 401 (unknown account, wrong password, disabled).
     static func signIn(mailbox: Mailbox<Letters, Calendars, Staff>, username rawUsername: String?, password: String?,
-                       context: AppRequestContext) async throws -> LoginResult {
+                       request: Request, context: AppRequestContext) async throws -> LoginResult {
         var v = FieldValidator()
         let username = v.text(rawUsername, "username", limit: 64)?.lowercased()
         if password == nil || password!.isEmpty || password!.count > 200 { v.fail("password", "is required (at most 200 characters)") }
@@ -60,7 +60,7 @@ struct AuthController<Letters: LetterStore, Calendars: CalendarRepository, Staff
         let now = Date()
         let window = Double(settings.failureWindow.components.seconds)
         let userKey = "user:" + username!
-        let addressKey = "addr:" + (context.remoteAddress?.ipAddress ?? "unknown")
+        let addressKey = "addr:" + clientAddress(request, context, trustProxy: mailbox.config.publicLimits.trustProxy)
         let failures = try await mailbox.staff.loginFailures(keys: [userKey, addressKey], since: now.addingTimeInterval(-window))
         for (key, limit) in [(userKey, settings.maxFailuresPerUser), (addressKey, settings.maxFailuresPerAddress)] {
             if let f = failures[key], f.count >= limit {

@@ -115,7 +115,7 @@ struct DashboardController<Letters: LetterStore, Calendars: CalendarRepository, 
         let result: AuthController<Letters, Calendars, Staff>.LoginResult
         do {
             result = try await AuthController<Letters, Calendars, Staff>.signIn(mailbox: mailbox, username: fields["username"], password: fields["password"],
-                                                     context: context)
+                                                     request: request, context: context)
         } catch let p as Problem where [401, 422, 429].contains(p.status) {
             // The form again, with the reason; the status and Retry-After stay those of the JSON sign-in.
             let message = switch p.status {

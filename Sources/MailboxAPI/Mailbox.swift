@@ -28,9 +28,12 @@ public struct APIConfiguration: Sendable {
     /// MAILBOX_REOPEN_WORKING_DAYS: an unsatisfied rating within this many working days after
     /// the release reopens the letter (重办), once.
     public var reopenWindowWorkingDays: Int
+    /// Per-client limits of the public endpoints (none unless configured; the executable sets its defaults).
+    public var publicLimits: PublicLimits
 
     public init(webhookSecret: String? = nil, webhookWindowSeconds: Int = 300, openAPIDocument: String? = nil,
-                auth: AuthSettings = AuthSettings(), reopenWindowWorkingDays: Int = 10) {
+                auth: AuthSettings = AuthSettings(), reopenWindowWorkingDays: Int = 10, publicLimits: PublicLimits = PublicLimits()) {
+        self.publicLimits = publicLimits
         self.webhookSecret = webhookSecret
         self.webhookWindowSeconds = webhookWindowSeconds
         self.openAPIDocument = openAPIDocument
@@ -125,6 +128,8 @@ public struct Mailbox<Letters: LetterStore, Calendars: CalendarRepository, Staff
     public let sessions: SessionCache
     /// PostgreSQL reachable, as the last probe found (requests answer 503 at once while it is not).
     public let database: DatabaseAvailability
+    /// Per-instance token buckets of the public limits (clients, and wrong query codes per tracking number).
+    public let limiter = RateLimiter()
     public let config: APIConfiguration
     let verifier: WebhookVerifier?
 

@@ -96,11 +96,21 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
         guard let code = request.headers[.queryCode] ?? request.uri.queryParameters.get("code"), !code.isEmpty else {
             throw Problem.badRequest("query-code-required", "Send the query code in the X-Query-Code header (or ?code=).", field: "code")
         }
+        // Wrong codes are counted per tracking number, existing or not (so the answer reveals nothing): past the
+        // limit the number answers 429 whatever code comes, until the bucket refills.
+        let guesses = mailbox.config.publicLimits.codeGuesses
+        if let guesses, let wait = mailbox.limiter.exhausted("code \(tracking)", limit: guesses) {
+            context.logger.notice("query-code guessing throttled")
+            throw RateLimiter.tooMany("query code", retryAfter: wait)
+        }
         let presented = QueryCode.hash(code)
         let record = tracking.count <= 32 ? try await mailbox.letters.letter(trackingNo: tracking) : nil
         // Compare against a dummy hash when the letter is missing: same work either way.
         let stored = record?.queryCodeHash ?? String(repeating: "0", count: 64)
-        guard QueryCode.matches(stored, presented), let record else { throw Problem.notFound }
+        guard QueryCode.matches(stored, presented), let record else {
+            if let guesses { _ = mailbox.limiter.take("code \(tracking)", limit: guesses) }
+            throw Problem.notFound
+        }
         return record
     }
 

@@ -153,7 +153,8 @@ struct Serve: AsyncParsableCommand {
             webhookSecret: secret,
             webhookWindowSeconds: Int(env["MAILBOX_WEBHOOK_WINDOW_SECONDS"] ?? "") ?? 300,
             openAPIDocument: openAPI, auth: authSettings(env),
-            reopenWindowWorkingDays: Int(env["MAILBOX_REOPEN_WORKING_DAYS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 10)
+            reopenWindowWorkingDays: Int(env["MAILBOX_REOPEN_WORKING_DAYS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 10,
+            publicLimits: try publicLimits(env))
         let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff,
                               replies: PostgresReplyStore(client: client, logger: logger),
                               reports: PostgresReportStore(client: client, logger: logger), cache: cache, config: config)
@@ -174,6 +175,7 @@ struct Serve: AsyncParsableCommand {
         let listenPort = port ?? Int(env["PORT"] ?? "") ?? 8080
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(env["MAILBOX_IDLE_TIMEOUT_SECONDS"] ?? "") ?? 60))),
             configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "mailbox"),
             services: services,
             logger: logger)
@@ -250,6 +252,22 @@ func sanitize(_ s: String) -> String {
 
 /// Reloads the cached calendar and routing rules when another instance changed them (checks
 /// their versions every 30 s).
+/// The public endpoints' limits from the environment (docs/configuration.md, "Abuse limits"); a malformed value
+/// stops the start with its name.
+func publicLimits(_ env: [String: String]) throws -> PublicLimits {
+    func limit(_ name: String, _ fallback: String) throws -> RateLimit? {
+        do {
+            return try RateLimit.parse(env[name] ?? fallback)
+        } catch {
+            throw ValidationError("\(name): \(error)")
+        }
+    }
+    return PublicLimits(
+        intake: try limit("MAILBOX_RATE_INTAKE", "20/600"), lookup: try limit("MAILBOX_RATE_LOOKUP", "120/60"),
+        rating: try limit("MAILBOX_RATE_RATING", "10/60"), codeGuesses: try limit("MAILBOX_RATE_CODE_GUESSES", "10/3600"),
+        trustProxy: env["MAILBOX_TRUST_PROXY"] == "1")
+}
+
 /// Probes PostgreSQL (`SELECT 1`, at most 1 s) every `interval` and records the answer in `mailbox.database`: while it
 /// fails, requests that need the database answer 503 with Retry-After at once (docs/operations.md, "Fail fast").
 /// The pool reconnects by itself; the next good probe lets requests through again, with no restart.
