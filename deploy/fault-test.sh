@@ -99,6 +99,8 @@ run_load() {  # run_load NAME FAULT-FUNCTION
   touch "$DIR/stop"
   wait "$load" || fail "the load driver failed"
   echo "  $name: $(cat "$DIR/load-$name.json")"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("max_503_s", 0) < 2.0 and not d.get("no_retry_after") else 1)' \
+    "$DIR/load-$name.json" || fail "$name: a 503 took 2 s or more, or came without Retry-After"
 }
 pg_fault() {
   kill_private_cluster "$DIR/pg"
@@ -146,4 +148,11 @@ for i in $(seq 1 60); do
 done
 [ "$n" = 1 ] || fail "the deadline watch did not resume"
 echo "  deadline watch resumed: the owed sla_warning recorded once"
+# Personal data never reaches the log, even in the error paths this test drove (names, the phones
+# the load generated, the portal letter's phone).
+if grep -E -q '王五|张三|139[0-9]{8}|13800138000' "$DIR/serve.log"; then
+  grep -E -m 3 '王五|张三|139[0-9]{8}|13800138000' "$DIR/serve.log"
+  fail "personal data in the service log"
+fi
+echo "  service log ($(wc -l <"$DIR/serve.log") lines): no names or phone numbers"
 echo "fault test: ok"

@@ -68,7 +68,7 @@ func databaseUnavailable(_ error: any Error, logger: Logger) -> Problem {
 extension Problem {
     public static func databaseUnavailable(retryAfterSeconds: Int) -> Problem {
         var p = Problem(.serviceUnavailable, type: "database-unavailable", title: "Service temporarily unavailable",
-                        detail: "The database does not answer; nothing was changed. Try again after \(retryAfterSeconds) s.")
+                        detail: "The database does not answer. Try again after \(retryAfterSeconds) s (an app delivery with the same app_letter_id is recognised if it was stored after all).")
         p.headers[.retryAfter] = String(retryAfterSeconds)
         return p
     }

@@ -15,7 +15,25 @@ final class IntakeBatcher: Sendable {
 
     private struct Waiter {
         let letter: NewLetter
-        let continuation: CheckedContinuation<Written?, any Error>
+        let continuation: Resumption
+    }
+
+    /// A caller's continuation, resumed once: by its batch, or earlier by the caller's cancellation (the request
+    /// was answered 503 meanwhile; a batch that still commits its letter is what a retried delivery finds).
+    final class Resumption: Sendable {
+        private let state = Mutex<CheckedContinuation<Written?, any Error>?>(nil)
+
+        func set(_ c: CheckedContinuation<Written?, any Error>) { state.withLock { $0 = c } }
+
+        func resume(returning value: Written?) { take()?.resume(returning: value) }
+        func resume(throwing error: any Error) { take()?.resume(throwing: error) }
+
+        private func take() -> CheckedContinuation<Written?, any Error>? {
+            state.withLock { c in
+                defer { c = nil }
+                return c
+            }
+        }
     }
 
     private struct State {
@@ -43,14 +61,26 @@ final class IntakeBatcher: Sendable {
 
     /// Writes the letter and its first event; nil when (channel, channelRef) already exists.
     func write(_ letter: NewLetter) async throws -> Written? {
-        try await withCheckedThrowingContinuation { continuation in
-            let lead = state.withLock { s in
-                s.queue.append(Waiter(letter: letter, continuation: continuation))
-                guard s.batchesInFlight < maxConcurrentBatches else { return false }
-                s.batchesInFlight += 1
-                return true
+        let resumption = Resumption()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                resumption.set(continuation)
+                if Task.isCancelled {
+                    resumption.resume(throwing: CancellationError())
+                    return
+                }
+                let lead = state.withLock { s in
+                    s.queue.append(Waiter(letter: letter, continuation: resumption))
+                    guard s.batchesInFlight < maxConcurrentBatches else { return false }
+                    s.batchesInFlight += 1
+                    return true
+                }
+                if lead { Task { await self.drain() } }
             }
-            if lead { Task { await self.drain() } }
+        } onCancel: {
+            // Still queued: never written. Already in a batch: that batch may still commit it.
+            state.withLock { s in s.queue.removeAll { $0.continuation === resumption } }
+            resumption.resume(throwing: CancellationError())
         }
     }
 
