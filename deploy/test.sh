@@ -89,6 +89,10 @@ if [ "$#" -eq 0 ]; then
     || { echo "browser test failed; the service's log:"; tail -n 50 "$PGTEST_DIR/serve.log"; exit 1; }
   kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
 
+  # Backup and restore (issue 9): pg_dump of the CLI database (demo letters, trail, rollups),
+  # restored and proven (row counts, audit verify, rollup recount, equal reports).
+  MAILBOX_BIN="$BIN" timeout --kill-after=10 600 bash deploy/restore-test.sh
+
   # Fail fast and recover alone (issue 9): PostgreSQL and the service SIGKILLed under signed app
   # intake; every acknowledged letter exactly once (docs/operations.md).
   MAILBOX_BIN="$BIN" timeout --kill-after=10 600 bash deploy/fault-test.sh
