@@ -113,8 +113,14 @@ measure() {
     "http://127.0.0.1:$APPPORT" | grep '^worklist_' | tee "$PGDIR/$label-service.txt"
   echo "== $label, pgbench: the same statements, $CONC clients, ${SECS}s"
   pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 "${pgb[@]}" mailbox >/dev/null 2>&1
-  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -r "${pgb[@]}" \
+  rm -f "$PGDIR/$label-pgb".*
+  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -r -l --log-prefix="$PGDIR/$label-pgb" "${pgb[@]}" \
     mailbox 2>&1 | tee "$PGDIR/$label-pgbench.txt" | grep -E "^tps|latency average|failed transactions"
+  # pgbench's own latency percentiles (its per-transaction log, 3rd column in µs): the floor under the
+  # service's p99 on this machine at this concurrency.
+  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' | sort -n | awk -v n="$label" '{ v[NR] = $1 }
+    END { if (NR) printf "== %s pgbench latency: p50 %.1f ms, p99 %.1f ms (%d transactions)\n", n, v[int(NR * 0.5) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000, NR }'
+  rm -f "$PGDIR/$label-pgb".*
   local rps tps
   rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-service.txt")
   tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/$label-pgbench.txt" | head -1)
