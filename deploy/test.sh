@@ -96,4 +96,8 @@ if [ "$#" -eq 0 ]; then
   # Fail fast and recover alone (issue 9): PostgreSQL and the service SIGKILLed under signed app
   # intake; every acknowledged letter exactly once (docs/operations.md).
   MAILBOX_BIN="$BIN" timeout --kill-after=10 600 bash deploy/fault-test.sh
+
+  # Two instances behind nginx on one database (issue 9): one killed under intake; background jobs
+  # run by both do each piece of work once (docs/operations.md).
+  MAILBOX_BIN="$BIN" timeout --kill-after=10 600 bash deploy/multi-instance-test.sh
 fi

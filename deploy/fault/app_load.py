@@ -28,7 +28,7 @@ def deliver(body: bytes):
             return r.status, json.load(r), time.monotonic() - t0
     except urllib.error.HTTPError as e:
         return e.code, {"retry_after": e.headers.get("Retry-After")}, time.monotonic() - t0
-    except (urllib.error.URLError, OSError):
+    except Exception:  # refused, reset, cut mid-answer (http.client.IncompleteRead): no answer, retry
         return None, {}, time.monotonic() - t0
 
 
