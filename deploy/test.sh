@@ -100,4 +100,7 @@ if [ "$#" -eq 0 ]; then
   # Two instances behind nginx on one database (issue 9): one killed under intake; background jobs
   # run by both do each piece of work once (docs/operations.md).
   MAILBOX_BIN="$BIN" timeout --kill-after=10 600 bash deploy/multi-instance-test.sh
+
+  # Reports and work lists from a streaming replica, and from the primary when it is gone (issue 9).
+  MAILBOX_BIN="$BIN" timeout --kill-after=10 300 bash deploy/replica-test.sh
 fi

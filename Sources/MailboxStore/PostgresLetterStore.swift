@@ -9,10 +9,14 @@ public struct PostgresLetterStore: LetterStore {
     public let client: PostgresClient
     public let logger: Logger
     let batcher: IntakeBatcher
+    /// Work lists may read from a fresh replica (``ReadRouting``).
+    public let reads: ReadRouting?
 
     /// `maxConcurrentBatches` bounds the connections intake holds at once (group commit).
-    public init(client: PostgresClient, logger: Logger, maxBatch: Int = 64, maxConcurrentBatches: Int = 4) {
+    public init(client: PostgresClient, logger: Logger, maxBatch: Int = 64, maxConcurrentBatches: Int = 4,
+                reads: ReadRouting? = nil) {
         self.client = client
+        self.reads = reads
         self.logger = logger
         batcher = IntakeBatcher(client: client, logger: logger, maxBatch: maxBatch, maxConcurrentBatches: maxConcurrentBatches)
     }
@@ -377,7 +381,9 @@ public struct PostgresLetterStore: LetterStore {
 
     public func workList(_ query: WorkListQuery, scope: LetterScope) async throws -> WorkListPage {
         let sql = WorkListSQL(query, scope: scope)
-        return try await WorkListSQL.decode(try await client.query(sql.query, logger: logger), query: query)
+        return try await ReadRouting.read(reads, primary: client) { client in
+            try await WorkListSQL.decode(try await client.query(sql.query, logger: logger), query: query)
+        }
     }
 
     public func recordPersonalDataRead(by who: StaffIdentity, letterID: Int64, trackingNo: String, purpose: String) async throws {

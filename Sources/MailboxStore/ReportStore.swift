@@ -21,10 +21,31 @@ public protocol ReportStore: Sendable {
 public struct PostgresReportStore: ReportStore {
     public let client: PostgresClient
     public let logger: Logger
+    /// Where reports read: a fresh enough replica, else the primary (``ReadRouting``).
+    public let reads: ReadRouting?
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, reads: ReadRouting? = nil) {
         self.client = client
         self.logger = logger
+        self.reads = reads
+    }
+
+    /// Runs `body` in one REPEATABLE READ, READ ONLY transaction on the read connection: the sums and the exceptions
+    /// of a report must see the same snapshot (the worker may move a letter from one to the other in between).
+    func inSnapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await ReadRouting.read(reads, primary: client) { client in
+            try await client.withConnection { conn in
+                try await conn.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                do {
+                    let value = try await body(conn)
+                    try await conn.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
     }
 
     /// What a report needs of a letter `l` (with the rating join `r`), decoded by ``decodeLetter(_:at:)``.
@@ -114,7 +135,8 @@ public struct PostgresReportStore: ReportStore {
         case .month: "to_char(period, 'YYYY-MM')"
         }
         let sums = (ReportRollups.sumColumns).map { "sum(\($0))::int8" }.joined(separator: ", ")
-        let rows = try await client.query(
+        return try await inSnapshot { conn in
+        let rows = try await conn.query(
             """
             SELECT \(unescaped: key), \(unescaped: sums) FROM report_rollups
             WHERE ((grain = 'm' AND period = ANY(\(periods.months.map(\.description))::date[]))
@@ -135,7 +157,7 @@ public struct PostgresReportStore: ReportStore {
         // 2. The exceptions.
         let start = Self.instant(from)
         let end = Self.instant(to.adding(days: 1))
-        let exceptions = try await client.query(
+        let exceptions = try await conn.query(
             """
             WITH e AS (
                 SELECT id FROM letters WHERE received_at >= \(start) AND received_at < \(end)
@@ -179,6 +201,7 @@ public struct PostgresReportStore: ReportStore {
         // A group whose letters all moved elsewhere since they were summed is empty, not a group.
         groups = groups.filter { $0.value.received != 0 }
         return (totals, groups)
+        }
     }
 
     public func departmentNames() async throws -> [String: String] {

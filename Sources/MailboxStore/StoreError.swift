@@ -26,6 +26,8 @@ public enum StoreError: Error, Sendable, Equatable {
     public static func isUnavailable(_ error: any Error) -> Bool {
         let inner = unwrap(error)
         if case .unavailable = inner as? StoreError { return true }
+        // The pool gave up creating connections (its circuit breaker): PostgresNIO does not export the type.
+        if String(reflecting: type(of: inner)).hasSuffix("ConnectionPoolError") { return true }
         guard let p = inner as? PSQLError else { return false }
         guard let state = p.serverInfo?[.sqlState] else { return true }
         return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)

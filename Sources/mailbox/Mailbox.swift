@@ -139,7 +139,17 @@ struct Serve: AsyncParsableCommand {
         let migrator = try db.migrator()
         let poolSize = Int(env["MAILBOX_DB_MAX_CONNECTIONS"] ?? "") ?? 20
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
-        let letters = PostgresLetterStore(client: client, logger: logger)
+        // Reports and work lists from a streaming replica while it is fresh (docs/operations.md, "Read replica").
+        var replicaClient: PostgresClient?
+        var reads: ReadRouting?
+        if let raw = env["DATABASE_REPLICA_URL"], !raw.isEmpty {
+            let replicaURL = try DatabaseURL(parsing: raw)
+            let r = PostgresClient(configuration: replicaURL.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
+            let staleness = Double(env["MAILBOX_REPLICA_MAX_STALENESS_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 5
+            replicaClient = r
+            reads = ReadRouting(primary: client, replica: r, maxStaleness: .milliseconds(Int64(staleness * 1000)), logger: logger)
+        }
+        let letters = PostgresLetterStore(client: client, logger: logger, reads: reads)
         let calendars = CalendarStore(client: client, logger: logger)
         let staff = PostgresStaffStore(client: client, logger: logger)
         let cache = CalendarCache(.init(calendar: nil, version: -1, policies: [], years: []))
@@ -157,12 +167,16 @@ struct Serve: AsyncParsableCommand {
             publicLimits: try publicLimits(env))
         let mailbox = Mailbox(letters: letters, calendars: calendars, staff: staff,
                               replies: PostgresReplyStore(client: client, logger: logger),
-                              reports: PostgresReportStore(client: client, logger: logger), cache: cache, config: config)
+                              reports: PostgresReportStore(client: client, logger: logger, reads: reads), cache: cache, config: config)
         let probeMS = Int(env["MAILBOX_DB_PROBE_MS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 500
         var services: [any Service] = [client, DatabaseProbe(mailbox: mailbox, interval: .milliseconds(probeMS), logger: logger),
                                        CalendarRefresher(mailbox: mailbox, logger: logger),
                                        DeadlineWatchService(client: client, logger: logger),
                                        RollupService(client: client, logger: logger)]
+        if let replicaClient, let reads {
+            services.append(replicaClient)
+            services.append(ReplicaMonitor(reads: reads))
+        }
         if let callback = appCallbackSettings(env, inboundSecret: secret) {
             services.append(AppDeliverySender(client: client, settings: callback, logger: logger))
         } else if (env["MAILBOX_APP_CALLBACK_URL"] ?? "").isEmpty {
@@ -266,6 +280,18 @@ func publicLimits(_ env: [String: String]) throws -> PublicLimits {
         intake: try limit("MAILBOX_RATE_INTAKE", "20/600"), lookup: try limit("MAILBOX_RATE_LOOKUP", "120/60"),
         rating: try limit("MAILBOX_RATE_RATING", "10/60"), codeGuesses: try limit("MAILBOX_RATE_CODE_GUESSES", "10/3600"),
         trustProxy: env["MAILBOX_TRUST_PROXY"] == "1")
+}
+
+/// Checks the read replica's staleness every second (``ReadRouting/checkOnce()``).
+struct ReplicaMonitor: Service {
+    let reads: ReadRouting
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await reads.checkOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
+    }
 }
 
 /// Probes PostgreSQL (`SELECT 1`, at most 1 s) every `interval` and records the answer in `mailbox.database`: while it
