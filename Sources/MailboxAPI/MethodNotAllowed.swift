@@ -31,12 +31,21 @@ public final class AllowedMethods: Sendable {
     }
 
     /// The methods of the routes matching `path`, or nil when no route matches it.
+    /// Only the most specific matching paths count, as in the router: `/v1/letters/batch-route` is that constant
+    /// path's, not also `/v1/letters/{tracking}`'s.
     public func methods(for path: String) -> Set<String>? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var found: Set<String>?
+        var best = -1
         patterns.withLock { all in
             for p in all where Self.matches(p.segments, parts) {
-                found = (found ?? []).union(p.methods)
+                let constants = p.segments.filter { !$0.isEmpty && $0 != "**" }.count
+                if constants > best {
+                    best = constants
+                    found = p.methods
+                } else if constants == best {
+                    found = (found ?? []).union(p.methods)
+                }
             }
         }
         return found

@@ -90,7 +90,8 @@ struct BadInputTests {
             for (method, path, allow) in [(HTTPRequest.Method.delete, "/v1/letters", "GET, POST"),
                                           (.put, "/readyz", "GET"),
                                           (.patch, "/v1/public/letters/2026-0000001", "GET"),
-                                          (.get, "/v1/intake/app", "POST")] {
+                                          (.get, "/v1/intake/app", "POST"),
+                                          (.options, "/v1/letters/batch-route", "POST")] {
                 let r = try await http.execute(uri: path, method: method)
                 #expect(r.status == .methodNotAllowed, "\(method) \(path)")
                 #expect(r.headers[.allow] == allow, "\(method) \(path)")
