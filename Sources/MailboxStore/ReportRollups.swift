@@ -289,11 +289,16 @@ public struct ReportRollups: Sendable {
                   IS DISTINCT FROM (\(Self.sumColumns.map { "a.\($0)" }.joined(separator: ", ")))
             ORDER BY 1
             """
-        var problems: [String] = []
-        for try await p in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
-            problems.append(p)
+        // Reads every contribution: no statement timeout (10M letters take longer than the default 30 s).
+        return try await client.withConnection { conn in
+            try await conn.query("SET statement_timeout = 0", logger: logger)
+            var problems: [String] = []
+            for try await p in try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
+                problems.append(p)
+            }
+            try await conn.query("RESET statement_timeout", logger: logger)
+            return problems
         }
-        return problems
     }
 
     /// Letters whose stored contribution differs from a recount of the letter as it stands (read only; dirty letters

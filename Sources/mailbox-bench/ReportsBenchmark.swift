@@ -22,7 +22,9 @@ struct ReportsBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let url = try DatabaseURL(parsing: databaseURL)
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+        // The raw computation of a quarter reads hundreds of thousands of letters: no 30 s limit here.
+        let client = PostgresClient(configuration: url.clientConfiguration(statementTimeout: .seconds(3600), maxConnections: 4),
+                                    backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
