@@ -11,7 +11,7 @@ import Synchronization
 /// ``DatabaseDeadlineMiddleware`` answers 503 from it instead of letting requests wait for a connection the pool
 /// cannot make. It starts reachable: a process that has no prober (tests) never refuses for it.
 public final class DatabaseAvailability: Sendable {
-    private let state = Mutex<(reachable: Bool, since: Date)>((true, Date()))
+    private let reachable = Mutex(true)
     /// Seconds a client is told to wait (`Retry-After`) while the database is unreachable.
     public let retryAfterSeconds: Int
 
@@ -19,14 +19,14 @@ public final class DatabaseAvailability: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    public var isReachable: Bool { state.withLock { $0.reachable } }
+    public var isReachable: Bool { reachable.withLock { $0 } }
 
     /// Records a probe's outcome; returns true when it changed the state.
     @discardableResult
     public func record(reachable: Bool) -> Bool {
-        state.withLock { s in
-            guard s.reachable != reachable else { return false }
-            s = (reachable, Date())
+        self.reachable.withLock { r in
+            guard r != reachable else { return false }
+            r = reachable
             Gauge(label: "mailbox_database_reachable").record(reachable ? 1 : 0)
             return true
         }
@@ -53,33 +53,12 @@ public struct DatabaseDeadlineMiddleware<Context: RequestContext>: RouterMiddlew
         if Self.exempt.contains(request.uri.path) { return try await next(request, context) }
         guard availability.isReachable else { throw availability.unavailable() }
         let availability = availability
-        // The task group ends only when both children have: `next` does not outlive this call.
-        return try await withoutActuallyEscaping(next) { next in
-            let call = UncheckedCall(next: next, request: request, context: context)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await call.next(call.request, call.context) }
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: .milliseconds(100))
-                        if !availability.isReachable { return nil }
-                    }
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw CancellationError() }
-                guard let response = first else {
-                    Counter(label: "mailbox_requests_abandoned_total").increment()
-                    throw availability.unavailable()
-                }
-                return response
-            }
+        guard let response = try await runUnlessAbandoned(abandon: { !availability.isReachable }, {
+            try await next(request, context)
+        }) else {
+            Counter(label: "mailbox_requests_abandoned_total").increment()
+            throw availability.unavailable()
         }
+        return response
     }
-}
-
-/// The next responder and its arguments, carried into the task group that races it against the probe. The
-/// responder chain is shared by every request and the context belongs to this request alone.
-private struct UncheckedCall<Context>: @unchecked Sendable {
-    let next: (Request, Context) async throws -> Response
-    let request: Request
-    let context: Context
 }

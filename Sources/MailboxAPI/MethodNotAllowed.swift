@@ -9,6 +9,14 @@ public final class AllowedMethods: Sendable {
     struct Pattern: Sendable {
         var segments: [String]  // "" for a capture or wildcard, "**" for the rest of the path
         var methods: Set<String>
+        /// Constant segments: the router prefers the path with more of them.
+        let specificity: Int
+
+        init(segments: [String]) {
+            self.segments = segments
+            methods = []
+            specificity = segments.filter { !$0.isEmpty && $0 != "**" }.count
+        }
     }
     private let patterns = Mutex<[Pattern]>([])
 
@@ -16,18 +24,17 @@ public final class AllowedMethods: Sendable {
 
     /// Reads the routes of `router` (call after the last route is added).
     public func load<Context>(from router: Router<Context>) {
-        var byPath: [String: Set<String>] = [:]
-        var segmentsOf: [String: [String]] = [:]
+        var byPath: [String: Pattern] = [:]
         for r in router.routes {
-            let key = r.path.description
-            byPath[key, default: []].insert(r.method.rawValue)
-            segmentsOf[key] = r.path.components.map { c in
+            let segments = r.path.components.map { c in
                 let d = c.description
-                if d == "**" { return "**" }
-                return d.contains("{") || d.contains("*") ? "" : d
+                return d == "**" ? "**" : d.contains("{") || d.contains("*") ? "" : d
             }
+            byPath[r.path.description, default: Pattern(segments: segments)].methods.insert(r.method.rawValue)
         }
-        patterns.withLock { $0 = byPath.map { Pattern(segments: segmentsOf[$0.key]!, methods: $0.value) } }
+        // Most specific first: the first match fixes the specificity that counts.
+        let sorted = byPath.values.sorted { $0.specificity > $1.specificity }
+        patterns.withLock { $0 = sorted }
     }
 
     /// The methods of the routes matching `path`, or nil when no route matches it.
@@ -35,20 +42,14 @@ public final class AllowedMethods: Sendable {
     /// path's, not also `/v1/letters/{tracking}`'s.
     public func methods(for path: String) -> Set<String>? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        var found: Set<String>?
-        var best = -1
-        patterns.withLock { all in
-            for p in all where Self.matches(p.segments, parts) {
-                let constants = p.segments.filter { !$0.isEmpty && $0 != "**" }.count
-                if constants > best {
-                    best = constants
-                    found = p.methods
-                } else if constants == best {
-                    found = (found ?? []).union(p.methods)
-                }
+        return patterns.withLock { all in
+            var found: (methods: Set<String>, specificity: Int)?
+            for p in all {
+                if let f = found, p.specificity < f.specificity { break }
+                if Self.matches(p.segments, parts) { found = ((found?.methods ?? []).union(p.methods), p.specificity) }
             }
+            return found?.methods
         }
-        return found
     }
 
     static func matches(_ pattern: [String], _ parts: [Substring]) -> Bool {

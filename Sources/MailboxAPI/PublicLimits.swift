@@ -33,7 +33,8 @@ public struct PublicLimits: Sendable {
 
 /// Token buckets by key, in memory. Forgets full buckets when it grows past `maxKeys`.
 public final class RateLimiter: Sendable {
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    /// Each key's bucket with the limit it is counted under (keys of different endpoints have different limits).
+    private let buckets = Mutex<[String: (bucket: TokenBucket, limit: RateLimit)]>([:])
     let maxKeys: Int
     let start = ContinuousClock.now
 
@@ -50,11 +51,11 @@ public final class RateLimiter: Sendable {
     public func take(_ key: String, limit: RateLimit) -> Int? {
         let t = now
         return buckets.withLock { b in
-            if b.count >= maxKeys { b = b.filter { !$0.value.isFull(limit: limit, now: t) } }
-            var bucket = b[key] ?? TokenBucket(limit: limit, now: t)
+            if b.count >= maxKeys { b = b.filter { !$0.value.bucket.isFull(limit: $0.value.limit, now: t) } }
+            var bucket = b[key]?.bucket ?? TokenBucket(limit: limit, now: t)
             let wait = bucket.take(limit: limit, now: t)
-            b[key] = bucket
-            return wait.map { max(1, Int($0.rounded(.up))) }
+            b[key] = (bucket, limit)
+            return Self.wholeSeconds(wait)
         }
     }
 
@@ -62,11 +63,13 @@ public final class RateLimiter: Sendable {
     public func exhausted(_ key: String, limit: RateLimit) -> Int? {
         let t = now
         return buckets.withLock { b in
-            guard var bucket = b[key] else { return nil }
-            let wait = bucket.take(limit: limit, now: t)
-            return wait.map { max(1, Int($0.rounded(.up))) }
+            guard var bucket = b[key]?.bucket else { return nil }
+            return Self.wholeSeconds(bucket.take(limit: limit, now: t))
         }
     }
+
+    /// A wait for `Retry-After`: whole seconds, at least 1.
+    static func wholeSeconds(_ wait: Double?) -> Int? { wait.map { max(1, Int($0.rounded(.up))) } }
 
     static func tooMany(_ what: String, retryAfter: Int) -> Problem {
         Counter(label: "mailbox_rate_limited_total", dimensions: [("endpoint", what)]).increment()

@@ -20,7 +20,6 @@ public final class ReadRouting: Sendable {
         var fresh = false
         /// (when, primary WAL position in bytes), newest last, about `maxStaleness` + a few seconds of history.
         var primaryPositions: [(ContinuousClock.Instant, Double)] = []
-        var staleness: Double = .infinity
     }
     private let state = Mutex(State())
 
@@ -44,20 +43,8 @@ public final class ReadRouting: Sendable {
                                          _ body: (PostgresClient) async throws -> T) async throws -> T {
         guard let routing, routing.isFresh else { return try await body(primary) }
         do {
-            let value: T? = try await withoutActuallyEscaping(body) { body in
-                let call = UncheckedRead(body: body, client: routing.replica)
-                return try await withThrowingTaskGroup(of: T?.self) { group in
-                    group.addTask { try await call.body(call.client) }
-                    group.addTask {
-                        let start = ContinuousClock.now
-                        while routing.isFresh, ContinuousClock.now - start < routing.replicaDeadline {
-                            try await Task.sleep(for: .milliseconds(100))
-                        }
-                        return nil
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next() ?? nil
-                }
+            let value = try await runUnlessAbandoned(deadline: routing.replicaDeadline, abandon: { !routing.isFresh }) {
+                try await body(routing.replica)
             }
             if let value {
                 Counter(label: "mailbox_replica_reads_total").increment()
@@ -114,7 +101,6 @@ public final class ReadRouting: Sendable {
                 let fresh = staleness <= Self.seconds(maxStaleness)
                 let changed = fresh != s.fresh
                 s.fresh = fresh
-                s.staleness = staleness
                 return (fresh, staleness, changed)
             }
             Gauge(label: "mailbox_replica_staleness_seconds").record(staleness.isFinite ? staleness : -1)
@@ -129,13 +115,6 @@ public final class ReadRouting: Sendable {
             Gauge(label: "mailbox_replica_staleness_seconds").record(-1)
             markStale(because: StoreError.describe(error))
         }
-    }
-
-    /// The read and its replica client, carried into the task group that races it against staleness; the group
-    /// ends before `read` returns, so the non-escaping body does not outlive it.
-    private struct UncheckedRead<T>: @unchecked Sendable {
-        let body: (PostgresClient) async throws -> T
-        let client: PostgresClient
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -38,10 +38,24 @@ public struct ReportRollups: Sendable {
     }
 
     /// One stored contribution (a row of `report_contributions`).
-    struct Stored {
+    struct Stored: Equatable, CustomStringConvertible {
         var key: Key
         var bits: Int32
         var handlingSeconds: Int64
+
+        var description: String {
+            "\(key.day) \(key.department)/\(key.category)/\(key.channel)/\(key.town) bits \(bits) seconds \(handlingSeconds)"
+        }
+    }
+
+    /// What a letter contributes as it stands now, under its group key (nil while it is not settled).
+    static func contribution(of letter: ReportLetter, calendar: WorkCalendar)
+        -> (stored: Stored, metrics: SLAMetrics, settledAt: Date)?
+    {
+        guard let (m, settled) = letter.settledContribution(calendar: calendar) else { return nil }
+        let key = Key(day: calendar.localDate(of: letter.receivedAt), department: letter.departmentID ?? "",
+                      category: letter.category.rawValue, channel: letter.channel.rawValue, town: letter.town ?? "")
+        return (Stored(key: key, bits: m.letterBits, handlingSeconds: m.handlingBusinessSecondsSum), m, settled)
     }
 
     enum BatchOutcome { case done(letters: Int), calendarChanged }
@@ -176,18 +190,16 @@ public struct ReportRollups: Sendable {
 
         /// Counts letter `id` as it stands now (nothing when it is not settled).
         public mutating func count(id: Int64, letter: ReportLetter, calendar: WorkCalendar) {
-            guard let (m, settled) = letter.settledContribution(calendar: calendar) else { return }
-            let key = Key(day: calendar.localDate(of: letter.receivedAt), department: letter.departmentID ?? "",
-                          category: letter.category.rawValue, channel: letter.channel.rawValue, town: letter.town ?? "")
-            ReportRollups.add(m, to: &deltas, key: key)
+            guard let (c, m, settled) = ReportRollups.contribution(of: letter, calendar: calendar) else { return }
+            ReportRollups.add(m, to: &deltas, key: c.key)
             ids.append(id)
-            days.append(key.day.description)
-            departments.append(key.department)
-            categories.append(key.category)
-            channels.append(key.channel)
-            towns.append(key.town)
-            bits.append(m.letterBits)
-            seconds.append(m.handlingBusinessSecondsSum)
+            days.append(c.key.day.description)
+            departments.append(c.key.department)
+            categories.append(c.key.category)
+            channels.append(c.key.channel)
+            towns.append(c.key.town)
+            bits.append(c.bits)
+            seconds.append(c.handlingSeconds)
             settledAt.append(settled)
         }
 
@@ -332,16 +344,10 @@ public struct ReportRollups: Sendable {
                             let stored = try Self.decodeStored(r, at: 1 + PostgresReportStore.letterColumnCount)
                             if try r[8 + PostgresReportStore.letterColumnCount].decode(Bool.self) { continue }
                             checked += 1
-                            var expected = Batch()
-                            expected.count(id: id, letter: letter, calendar: calendar)
-                            let want = expected.ids.isEmpty ? "none"
-                                : "\(expected.days[0]) \(expected.departments[0])/\(expected.categories[0])/\(expected.channels[0])/"
-                                + "\(expected.towns[0]) bits \(expected.bits[0]) seconds \(expected.seconds[0])"
-                            let have = stored.map {
-                                "\($0.key.day) \($0.key.department)/\($0.key.category)/\($0.key.channel)/\($0.key.town) "
-                                    + "bits \($0.bits) seconds \($0.handlingSeconds)"
-                            } ?? "none"
-                            if want != have, found.count < limit { found.append("letter \(id): stored \(have), recounted \(want)") }
+                            let want = Self.contribution(of: letter, calendar: calendar)?.stored
+                            if want != stored, found.count < limit {
+                                found.append("letter \(id): stored \(stored?.description ?? "none"), recounted \(want?.description ?? "none")")
+                            }
                         }
                     }
                     return (checked, found)

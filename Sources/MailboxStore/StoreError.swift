@@ -36,19 +36,11 @@ public enum StoreError: Error, Sendable, Equatable {
     /// Runs `body`, throwing ``unavailable(_:)`` if it takes longer than `limit` (`body` is cancelled: a wait for a
     /// pooled connection ends, a running statement is cancelled).
     public static func withDeadline<T: Sendable>(_ limit: Duration, _ what: String,
-                                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw StoreError.unavailable("\(what) took longer than \(limit)")
-            }
-            return value
+                                                _ body: () async throws -> T) async throws -> T {
+        guard let value = try await runUnlessAbandoned(deadline: limit, body) else {
+            throw StoreError.unavailable("\(what) took longer than \(limit)")
         }
+        return value
     }
 
     /// The server's message for a PostgreSQL error, unwrapping transaction wrappers;

@@ -193,8 +193,6 @@ public struct SLAClock: Sendable, Codable, Hashable {
         return pauses.contains { $0.start <= now && ($0.end.map { $0 > now } ?? true) }
     }
 
-    /// Evaluates the clock at `now`. Throws `.outsideCoverage(date)` when any needed date (receipt, pause
-    /// bounds, now/closure, or the deadline itself) is outside the calendar. O(1) without pauses.
     /// Evaluates on the announced calendar `cal`; when that lacks a year the computation needs, on `provisional`
     /// (`cal` extended by ``WorkCalendar/withProvisionalYears(through:)``) and says so: no letter is left without a
     /// deadline because a year's notice is not out yet. nil only when neither calendar covers the dates (a receipt
@@ -205,6 +203,8 @@ public struct SLAClock: Sendable, Codable, Hashable {
         return (status, true)
     }
 
+    /// Evaluates the clock at `now`. Throws `.outsideCoverage(date)` when any needed date (receipt, pause
+    /// bounds, now/closure, or the deadline itself) is outside the calendar. O(1) without pauses.
     public func evaluate(on cal: WorkCalendar, now: Date) throws(CalendarError) -> SLAStatus {
         let c = try compute(on: cal, now: now)
         let end = closedAt ?? now
