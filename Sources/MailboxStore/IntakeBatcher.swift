@@ -117,10 +117,15 @@ final class IntakeBatcher: Sendable {
             let written = try await execute(send.map(\.letter))
             for w in send { w.continuation.resume(returning: written[w.letter.queryCodeHash]) }
         } catch where StoreError.isUnavailable(error) {
-            // The database is not there: retrying letter by letter would only make every caller wait longer.
+            // The database is not there: retrying letter by letter would only make every caller wait longer, and
+            // so would starting the queued letters' batch, a deadline later: they fail now too (503 to each).
+            let queued = state.withLock { s in
+                defer { s.queue.removeAll() }
+                return s.queue
+            }
             logger.warning("intake batch failed: database unavailable",
-                           metadata: ["letters": "\(send.count)", "error": "\(StoreError.describe(error))"])
-            for w in send { w.continuation.resume(throwing: error) }
+                           metadata: ["letters": "\(send.count + queued.count)", "error": "\(StoreError.describe(error))"])
+            for w in send + queued { w.continuation.resume(throwing: error) }
         } catch {
             logger.warning("intake batch failed; retrying its letters one by one",
                            metadata: ["letters": "\(send.count)", "error": "\(StoreError.describe(error))"])
