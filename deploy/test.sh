@@ -103,4 +103,7 @@ if [ "$#" -eq 0 ]; then
 
   # Reports and work lists from a streaming replica, and from the primary when it is gone (issue 9).
   MAILBOX_BIN="$BIN" timeout --kill-after=10 300 bash deploy/replica-test.sh
+
+  # The API contract (issue 9): schemathesis, all checks, anonymously and as each role, zero failures.
+  MAILBOX_BIN="$BIN" timeout --kill-after=10 1200 bash deploy/contract-test.sh
 fi

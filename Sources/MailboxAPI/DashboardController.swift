@@ -136,8 +136,12 @@ struct DashboardController<Letters: LetterStore, Calendars: CalendarRepository, 
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let fields = try await Self.formFields(request)
+        guard let sent = fields["csrf_token"] else {
+            context.logger.notice("dashboard sign-out without a CSRF token")
+            throw Self.csrfRefused
+        }
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return Self.redirect("/dashboard/login") }
-        guard let sent = fields["csrf_token"], Self.same(Self.csrfToken(sessionToken: token), sent) else {
+        guard Self.same(Self.csrfToken(sessionToken: token), sent) else {
             context.logger.notice("dashboard sign-out without a valid CSRF token")
             throw Self.csrfRefused
         }
@@ -152,27 +156,33 @@ struct DashboardController<Letters: LetterStore, Calendars: CalendarRepository, 
     // MARK: the page
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
+        typealias Reports = ReportsController<Letters, Calendars, Staff>
+        // The query first, so that a malformed one is 422 whoever sends it (the contract's rules).
+        let p = request.uri.queryParameters
+        var v = FieldValidator()
+        Reports.checkParameters(p, allowed: ["from", "to", "as_of"], &v)
+        let from = p.get("from") != nil ? Reports.date(p, "from", &v) : nil
+        let to = p.get("to") != nil ? Reports.date(p, "to", &v) : nil
+        if let from, let to {
+            if to < from { v.fail("to", "must not be before from") }
+            if to.dayNumber - from.dayNumber > 3660 { v.fail("to", "a dashboard covers at most ten years") }
+        }
+        let asOf = Reports.asOf(p, &v)
+        try v.finish()
+
         guard let (who, token) = try await session(request) else { return Self.redirect("/dashboard/login") }
         var context = context
         context.identity = who
         try RequirePermission.check(.readReports, context)
-
-        typealias Reports = ReportsController<Letters, Calendars, Staff>
-        let p = request.uri.queryParameters
-        var v = FieldValidator()
-        Reports.checkParameters(p, allowed: ["from", "to", "as_of"], &v)
         let calendar = try Reports.calendar(mailbox)
         let now = Date()
-        var period = ReportPeriod.twelveMonths(endingOn: calendar.localDate(of: now))
-        if p.get("from") != nil || p.get("to") != nil {
-            if let from = Reports.date(p, "from", &v), let to = Reports.date(p, "to", &v) {
-                if to < from { v.fail("to", "must not be before from") }
-                if to.dayNumber - from.dayNumber > 3660 { v.fail("to", "a dashboard covers at most ten years") }
-                period = ReportPeriod(from: from, to: to)
-            }
+        // `to` alone: the twelve months up to it; `from` alone: up to today.
+        let end = to ?? calendar.localDate(of: now)
+        var period = from.map { ReportPeriod(from: $0, to: end) } ?? ReportPeriod.twelveMonths(endingOn: end)
+        if period.to < period.from { period = ReportPeriod(from: period.from, to: period.from) }
+        if period.to.dayNumber - period.from.dayNumber > 3660 {
+            throw Problem.validation([FieldError(field: "from", message: "a dashboard covers at most ten years")])
         }
-        let asOf = Reports.asOf(p, &v)
-        try v.finish()
 
         // The same scope rule as the report API: a lead sees its own department only.
         let department = try Reports.scope(who, requested: nil)

@@ -471,9 +471,22 @@ struct LettersController<Letters: LetterStore, Calendars: CalendarRepository, St
         }
         var v = FieldValidator()
         for (i, item) in items.enumerated() {
-            if item.trackingNo?.isEmpty ?? true { v.fail("items[\(i)].tracking_no", "is required") }
-            if item.version == nil { v.fail("items[\(i)].version", "is required (the ETag you read)") }
+            // The shape of every item first (the contract's schema), so that a malformed batch changes nothing.
+            if let t = item.trackingNo {
+                if t.wholeMatch(of: /[A-Za-z0-9-]{1,32}/) == nil { v.fail("items[\(i)].tracking_no", "must be 1–32 characters of A–Z a–z 0–9 -") }
+            } else {
+                v.fail("items[\(i)].tracking_no", "is required")
+            }
+            if let version = item.version {
+                if version < 1 || version > 9_007_199_254_740_991 { v.fail("items[\(i)].version", "must be 1 to 2^53 − 1") }
+            } else {
+                v.fail("items[\(i)].version", "is required (the ETag you read)")
+            }
             if item.departmentId?.isEmpty ?? true { v.fail("items[\(i)].department_id", "is required") }
+            if let c = item.cohandlers {
+                if c.count > 10 { v.fail("items[\(i)].cohandlers", "at most 10 departments") }
+                if Set(c).count != c.count { v.fail("items[\(i)].cohandlers", "lists a department twice") }
+            }
         }
         try v.finish()
         var results: [BatchResult] = []
@@ -533,7 +546,7 @@ enum WorkListParameters {
         func list<T: RawRepresentable>(_ name: String, _: T.Type) -> [T] where T.RawValue == String, T: CaseIterable {
             guard let raw = p.get(name) else { return [] }
             var out: [T] = []
-            for part in raw.split(separator: ",") {
+            for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
                 if let value = T(rawValue: String(part)) { out.append(value) } else {
                     v.fail(name, "\(part.prefix(40)) is not one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
                 }

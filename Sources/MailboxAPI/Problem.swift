@@ -132,6 +132,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(.unprocessableContent, type: "calendar-file", title: "Calendar file rejected", detail: "\(e)")
         case _ where StoreError.isUnavailable(error):
             return databaseUnavailable(error, logger: logger)
+        case _ where ["22021", "22P05"].contains(StoreError.sqlState(error) ?? ""):
+            // Text PostgreSQL cannot store (U+0000) in a field no rule of ours reads as text, e.g. an id
+            // that is only looked up: the request's fault, not ours.
+            return .validation([FieldError(field: "", message: "contains a character that cannot be stored (U+0000)")])
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, type: "internal", title: "Internal error",

@@ -94,7 +94,11 @@ struct PublicController<Letters: LetterStore, Calendars: CalendarRepository, Sta
     func lookedUp(_ request: Request, _ context: AppRequestContext) async throws -> LetterRecord {
         let tracking = try context.parameters.require("tracking")
         guard let code = request.headers[.queryCode] ?? request.uri.queryParameters.get("code"), !code.isEmpty else {
-            throw Problem.badRequest("query-code-required", "Send the query code in the X-Query-Code header (or ?code=).", field: "code")
+            // The code is the letter's credential (the queryCodeHeader / queryCodeQuery security schemes).
+            var problem = Problem(.unauthorized, type: "query-code-required", title: "Query code required",
+                                  detail: "Send the query code in the X-Query-Code header (or ?code=).", field: "code")
+            problem.headers[.wwwAuthenticate] = "X-Query-Code"
+            throw problem
         }
         // Wrong codes are counted per tracking number, existing or not (so the answer reveals nothing): past the
         // limit the number answers 429 whatever code comes, until the bucket refills.

@@ -223,6 +223,7 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
         if let q = p.get("quarter") {
             period = ReportPeriod(quarter: q)
             if period == nil { v.fail("quarter", "must be YYYYQn, e.g. 2020Q1") }
+            for name in ["from", "to"] where p.get(name) != nil { v.fail(name, "goes with to/from, not with quarter") }
         } else if let from = Self.date(p, "from", &v), let to = Self.date(p, "to", &v) {
             if to < from { v.fail("to", "must not be before from") } else { period = ReportPeriod(from: from, to: to) }
         }

@@ -44,15 +44,18 @@ struct LetterCoreTests {
         }
     }
 
-    @Test("Length limits count characters, not bytes or scalars")
+    @Test("Length limits count code points of the value as sent (JSON Schema's maxLength), not bytes")
     func limits() {
         var v = FieldValidator()
-        // 100 characters of 3-byte UTF-8 pass; flags of two scalars each count once.
+        // 100 characters of 3-byte UTF-8 pass; a flag is two code points, as JSON Schema counts it.
         #expect(v.optionalText(String(repeating: "长", count: 100), "t", limit: 100) != nil)
-        #expect(v.optionalText(String(repeating: "🇨🇳", count: 100), "t", limit: 100) != nil)
+        #expect(v.optionalText(String(repeating: "🇨🇳", count: 50), "t", limit: 100) != nil)
         #expect(v.errors.isEmpty)
+        #expect(v.optionalText(String(repeating: "🇨🇳", count: 51), "t", limit: 100) == nil)
         #expect(v.optionalText(String(repeating: "长", count: 101), "t", limit: 100) == nil)
-        #expect(v.errors.count == 1)
+        // Surrounding whitespace counts: the schema cannot trim before it measures.
+        #expect(v.optionalText(" " + String(repeating: "长", count: 100), "t", limit: 100) == nil)
+        #expect(v.errors.count == 3)
     }
 
     @Test("Timestamps format as RFC 3339 UTC with milliseconds and parse back", .timeLimit(.minutes(1)))
@@ -63,6 +66,33 @@ struct LetterCoreTests {
             #expect(text.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
             #expect(MailboxJSON.parseTimestamp(text) != nil)
             #expect(MailboxJSON.parseTimestamp(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == Int64(ms))
+        }
+    }
+
+    @Test("Timestamps: every RFC 3339 date-time is read (any offset to ±23:59, t/z, fractions), nothing else")
+    func rfc3339() {
+        let utc = MailboxJSON.parseTimestamp("2026-03-02T01:30:00Z")
+        #expect(utc != nil)
+        #expect(MailboxJSON.parseTimestamp("2026-03-02T09:30:00+08:00") == utc)
+        #expect(MailboxJSON.parseTimestamp("2026-03-01t20:30:00-05:00") == utc)
+        #expect(MailboxJSON.parseTimestamp("2026-03-02t01:30:00z") == utc)
+        #expect(MailboxJSON.parseTimestamp("2026-03-02T01:30:00.5Z")?.timeIntervalSince(utc!) == 0.5)
+        #expect(MailboxJSON.parseTimestamp("0985-11-02T05:42:48+21:18") != nil)
+        #expect(MailboxJSON.parseTimestamp("2024-02-29T00:00:00Z") != nil)
+        for bad in ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-03-02 01:30:00Z", "2026-03-02T24:00:00Z",
+                    "2026-03-02T01:30:00", "2026-03-02T01:30:00+24:00", "2026-03-02T01:30:00.Z", "2026-03-02T01:30Z", ""] {
+            #expect(MailboxJSON.parseTimestamp(bad) == nil, "\(bad)")
+        }
+        // Agrees with Foundation wherever Foundation reads the text (to the millisecond: Foundation truncates
+        // the fraction it formats; our own formatter's round trip is exact, see above).
+        for ms in stride(from: Int64(-2_000_000_000_000), through: 4_000_000_000_000, by: 7_777_777_777) {
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, includingFractionalSeconds: true,
+                                                timeZone: TimeZone(secondsFromGMT: 8 * 3600)!)
+            let text = date.formatted(style)
+            let ours = MailboxJSON.parseTimestamp(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+            let foundation = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+            #expect(ours != nil && foundation != nil && abs(ours! - foundation!) <= 1, "\(text): \(String(describing: ours)) vs \(String(describing: foundation))")
         }
     }
 

@@ -50,6 +50,17 @@ struct BadInputTests {
         Case(name: "oversized request body", body: json(letterJSON(["body": String(repeating: "x", count: 70_000)])),
              status: .contentTooLarge, field: nil),
         Case(name: "wrong content type", body: json(letterJSON()), status: .unsupportedMediaType, field: nil, contentType: "text/plain"),
+        // null is not a value: an optional field sent as null is refused, naming it (the decoder alone reads it as absent).
+        Case(name: "optional town as null", body: json(letterJSON(["town": NSNull()])), status: .unprocessableContent, field: "town"),
+        Case(name: "optional ID number as null", body: json(letterJSON(["id_card": NSNull()])), status: .unprocessableContent, field: "id_card"),
+        // Lengths count the value as sent (JSON Schema's maxLength), surrounding whitespace included.
+        Case(name: "title within the limit only once trimmed", body: json(letterJSON(["title": " " + String(repeating: "长", count: LetterLimits.title)])),
+             status: .unprocessableContent, field: "title"),
+        Case(name: "blank town longer than its limit", body: json(letterJSON(["town": String(repeating: "\u{85}", count: LetterLimits.town + 1)])),
+             status: .unprocessableContent, field: "town"),
+        // Well-formed JSON with a number no field can take is a 422, not "invalid JSON".
+        Case(name: "a number out of range", body: Array(#"{"category":"consultation","title":"t","body":"b","writer_name":"w","phone":"13800138000","publish_consent":false,"channel":1e999999}"#.utf8),
+             status: .unprocessableContent, field: nil),
     ]
 
     @Test("Portal", arguments: cases)
@@ -100,6 +111,72 @@ struct BadInputTests {
             #expect(try await http.execute(uri: "/v1/no-such-thing", method: .get).status == .notFound)
             #expect(try await http.execute(uri: "/v1/letters/2026-0000001/no-such-action", method: .post).status != .methodNotAllowed)
             #expect(try await app.count("letters") == 0)
+        }
+    }
+
+    @Test("null under a key the request does not read is ignored, like any unknown key; a lone surrogate escape reads as U+FFFD")
+    func nullUnknownKeyAndLoneSurrogate() async throws {
+        try await TestApp.run { app, http in
+            let ok = try await http.postLetter(letterJSON(["x_extra": NSNull(), "x_nested": ["a": NSNull()]]))
+            #expect(ok.status == .created, "\(String(buffer: ok.body))")
+            // JSON's grammar allows an escaped lone UTF-16 surrogate; Foundation alone would refuse the whole body.
+            var body = String(decoding: Self.json(letterJSON()), as: UTF8.self)
+            body.removeLast()
+            body += #","x_key\ud800":1,"x_value":"\udc00"}"#
+            let lone = try await http.execute(uri: "/v1/letters", method: .post, headers: [.contentType: "application/json"],
+                                              body: ByteBuffer(string: body))
+            #expect(lone.status == .created, "\(String(buffer: lone.body))")
+            #expect(try await app.count("letters") == 2)
+        }
+    }
+
+    @Test("Malformed query values are refused: an empty work-list filter, a dashboard period (before sign-in)")
+    func malformedQueries() async throws {
+        try await TestApp.run { app, http in
+            let empty = try await http.staff("/v1/letters?status=", token: TestApp.dispatcherToken)
+            #expect(empty.status == .unprocessableContent)
+            #expect(decodeObject(empty.body)["field"] as? String == "status")
+            let twoCommas = try await http.staff("/v1/letters?status=received,,closed", token: TestApp.dispatcherToken)
+            #expect(twoCommas.status == .unprocessableContent)
+            let good = try await http.staff("/v1/letters?status=received,reviewing", token: TestApp.dispatcherToken)
+            #expect(good.status == .ok)
+            // The dashboard checks its query before the session: a bad date is 422 even without a cookie.
+            let page = try await http.execute(uri: "/dashboard?to=", method: .get)
+            #expect(page.status == .unprocessableContent)
+            let noCookie = try await http.execute(uri: "/dashboard?to=2026-01-31", method: .get)
+            #expect(noCookie.status == .seeOther)
+        }
+    }
+
+    @Test("Batch routing checks every item's shape first: one malformed item changes nothing")
+    func batchRouteShape() async throws {
+        try await TestApp.run { app, http in
+            let created = decodeObject(try await http.postLetter(letterJSON()).body)
+            let tracking = try #require(created["tracking_no"] as? String)
+            _ = try await http.act(tracking, "accept", token: TestApp.dispatcherToken)
+            let before = try await app.count("letter_events")
+            for bad: [String: Any] in [["tracking_no": "x y", "version": 1, "department_id": "water"],
+                                       ["tracking_no": "2026-0000001", "version": 0, "department_id": "water"],
+                                       ["tracking_no": "2026-0000001", "version": 1, "department_id": "water", "cohandlers": ["gov-office", "gov-office"]]] {
+                let r = try await http.staff("/v1/letters/batch-route", method: .post,
+                                             body: ["items": [["tracking_no": tracking, "version": 2, "department_id": "water"], bad]],
+                                             token: TestApp.dispatcherToken)
+                #expect(r.status == .unprocessableContent, "\(bad): \(String(buffer: r.body))")
+            }
+            #expect(try await app.count("letter_events") == before)
+        }
+    }
+
+    @Test("U+0000 in an id the database is only asked about is a 422, not a server error")
+    func nulInIdentifier() async throws {
+        try await TestApp.run { app, http in
+            let before = try await app.count("staff_users")
+            let r = try await http.staff("/v1/users", method: .post,
+                                         body: ["username": "nul.test", "role": "handler", "department_id": "\u{0}x"])
+            #expect(r.status == .unprocessableContent, "\(String(buffer: r.body))")
+            let q = try await http.staff("/v1/letters?department=%00", token: TestApp.dispatcherToken)
+            #expect(q.status.code < 500, "\(String(buffer: q.body))")
+            #expect(try await app.count("staff_users") == before)
         }
     }
 

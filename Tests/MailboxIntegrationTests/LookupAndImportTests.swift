@@ -35,8 +35,11 @@ struct LookupTests {
             #expect(String(buffer: wrong.body) == String(buffer: missing.body))
             #expect(wrong.headers[.contentType] == missing.headers[.contentType])
 
+            // The code is the lookup's credential: none at all is 401 with a challenge, not a 404.
             let noCode = try await http.execute(uri: "/v1/public/letters/\(tracking)", method: .get)
-            #expect(noCode.status == .badRequest)
+            #expect(noCode.status == .unauthorized)
+            #expect(noCode.headers[.wwwAuthenticate] == "X-Query-Code")
+            #expect(decodeObject(noCode.body)["type"] as? String == "https://mailbox.example.gov.cn/problems/query-code-required")
         }
     }
 }

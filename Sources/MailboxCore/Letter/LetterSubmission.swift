@@ -112,14 +112,15 @@ public struct FieldValidator: Sendable {
         _ value: String?, _ field: String, limit: Int, multiline: Bool = false, required: Bool = false
     ) -> String? {
         guard let value else { return nil }
+        // The length is that of the value sent, in Unicode code points, as JSON Schema's maxLength counts.
+        let length = value.unicodeScalars.count
+        if length > limit {
+            fail(field, "must be at most \(limit) characters (got \(length))")
+            return nil
+        }
         let trimmed = value.trimmingASCIIWhitespace()
         if trimmed.isEmpty {
             if required { fail(field, "must not be empty") }
-            return nil
-        }
-        // Characters ≤ scalars, so the grapheme count is only needed when the scalars exceed the limit.
-        if trimmed.unicodeScalars.count > limit, trimmed.count > limit {
-            fail(field, "must be at most \(limit) characters (got \(trimmed.count))")
             return nil
         }
         if Self.hasForbiddenControl(trimmed, multiline: multiline) {

@@ -354,9 +354,9 @@ public enum LetterWorkflow {
         var event = r.event
 
         func requireText(_ text: String, _ field: String, limit: Int = 500) throws(WorkflowRefusal) {
-            let t = text.trimmingASCIIWhitespace()
-            if t.isEmpty { throw .invalid(field: field, message: "is required") }
-            if t.count > limit { throw .invalid(field: field, message: "at most \(limit) characters") }
+            if text.trimmingASCIIWhitespace().isEmpty { throw .invalid(field: field, message: "is required") }
+            // Counted as sent, in code points (JSON Schema's maxLength).
+            if text.unicodeScalars.count > limit { throw .invalid(field: field, message: "at most \(limit) characters") }
         }
         func departments(_ dept: String, _ cohandlers: [String]) throws(WorkflowRefusal) {
             guard knownDepartments.contains(dept) else { throw .invalid(field: "department_id", message: "unknown department \(dept)") }

@@ -97,10 +97,57 @@ public enum MailboxJSON {
         return out + "\""
     }
 
-    /// RFC 3339 with `Z` or an offset, with or without fractional seconds.
+    /// RFC 3339 `date-time` (§5.6), exactly: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, `T`/`Z` in either case,
+    /// any offset from −23:59 to +23:59, a leap second (`:60`) read as the next second. The format JSON Schema's
+    /// `date-time` names, so that what the contract allows is what is read (Foundation's ISO 8601 parser refuses
+    /// some of it, e.g. offsets beyond ±14:00).
     public static func parseTimestamp(_ text: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
-        if let d = try? Date.ISO8601FormatStyle().parse(text) { return d }
-        return nil
+        let u = Array(text.utf8)
+        guard u.count >= 20 else { return nil }
+        func digits(_ at: Int, _ count: Int) -> Int? {
+            guard at + count <= u.count else { return nil }
+            var n = 0
+            for b in u[at..<at + count] {
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                n = n * 10 + Int(b - 0x30)
+            }
+            return n
+        }
+        guard let year = digits(0, 4), u[4] == UInt8(ascii: "-"), let month = digits(5, 2), u[7] == UInt8(ascii: "-"),
+              let day = digits(8, 2), u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t"),
+              let hour = digits(11, 2), u[13] == UInt8(ascii: ":"), let minute = digits(14, 2), u[16] == UInt8(ascii: ":"),
+              let second = digits(17, 2),
+              (1...12).contains(month), hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        guard (1...LocalDate.daysInMonth(year: year, month: month)).contains(day) else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            var numerator = 0, denominator = 1
+            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+                if i - start < 15 { numerator = numerator * 10 + Int(u[i] - 0x30); denominator *= 10 }
+                i += 1
+            }
+            guard i > start else { return nil }
+            fraction = Double(numerator) / Double(denominator)
+        }
+        guard i < u.count else { return nil }
+        var offset = 0
+        if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            guard let oh = digits(i + 1, 2), i + 3 < u.count, u[i + 3] == UInt8(ascii: ":"), let om = digits(i + 4, 2),
+                  oh <= 23, om <= 59 else { return nil }
+            offset = (oh * 3600 + om * 60) * (u[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == u.count else { return nil }
+        let days = LocalDate.daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }
