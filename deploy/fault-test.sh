@@ -122,16 +122,8 @@ run_load svckill service_fault
 echo "== checks"
 cat "$DIR"/acked-*.tsv > "$DIR/acked.tsv"
 acked=$(wc -l <"$DIR/acked.tsv")
-psql -X -q -A -t -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox -v ON_ERROR_STOP=1 <<SQL >"$DIR/checks.txt" || fail "checks failed"
-CREATE TEMP TABLE acked (app_id text, tracking text);
-\copy acked FROM '$DIR/acked.tsv'
-SELECT 'acknowledged ' || count(*) FROM acked;
-SELECT 'acknowledged but missing or another letter ' || count(*) FROM acked a
-  LEFT JOIN letters l ON l.channel = 'app' AND l.channel_ref = a.app_id AND l.tracking_no = a.tracking WHERE l.id IS NULL;
-SELECT 'app ids with more than one letter ' || count(*) FROM (SELECT channel_ref FROM letters WHERE channel = 'app'
-  GROUP BY channel_ref HAVING count(*) > 1) d;
-SELECT 'app letters stored ' || count(*) FROM letters WHERE channel = 'app';
-SQL
+psql -X -q -A -t -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox -v ON_ERROR_STOP=1 \
+  -f deploy/fault/acked-checks.sql <"$DIR/acked.tsv" >"$DIR/checks.txt" || fail "checks failed"
 sed 's/^/  /' "$DIR/checks.txt"
 grep -q '^acknowledged but missing or another letter 0$' "$DIR/checks.txt" || fail "an acknowledged letter is missing"
 grep -q '^app ids with more than one letter 0$' "$DIR/checks.txt" || fail "an app delivery made two letters"
