@@ -29,5 +29,10 @@ for i in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>
 TOKEN="$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"soak.dispatcher","password":"soak-password-1"}' \
   "http://127.0.0.1:$PORT/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 echo "== soak: ${SOAK_SECONDS:-600} s, ${SOAK_WORKERS:-16} clients, $(nproc) cores, ${SOAK_LETTERS:-100000} letters to start"
+rc=0
 python3 deploy/soak/soak.py "http://127.0.0.1:$PORT" "$MAILBOX_APP_WEBHOOK_SECRET" "$TOKEN" "${SOAK_SECONDS:-600}" \
-  "${SOAK_WORKERS:-16}" "$SERVICE"
+  "${SOAK_WORKERS:-16}" "$SERVICE" || rc=$?
+# The service runs at --log-level warning: whatever it logged is a warning or an error; show it before cleanup.
+echo "== service log: $(wc -l <"$DIR/serve.log") lines (warnings and errors)"
+tail -n 40 "$DIR/serve.log"
+exit "$rc"

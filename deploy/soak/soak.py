@@ -28,8 +28,8 @@ def call(op, method, path, body=None, headers=None):
             payload, status, etag = r.read(), r.status, r.headers.get("ETag")
     except urllib.error.HTTPError as e:
         payload, status, etag = e.read(), e.code, None
-    except Exception:
-        payload, status, etag = b"", None, None
+    except Exception as e:  # no answer (timeout, reset): an error, shown with its cause
+        payload, status, etag = repr(e).encode(), None, None
     took = time.monotonic() - t0
     with lock:
         if status is not None and 200 <= status < 300:
@@ -105,5 +105,7 @@ for op in sorted(set(lat) | set(errors)):
     v = sorted(lat.get(op, []))
     pct = lambda q: v[min(len(v) - 1, int(len(v) * q))] * 1000 if v else float("nan")
     print(f"{op:<10} {len(v):>8} {len(v) / seconds:>8.1f} {pct(0.5):>8.1f} {pct(0.99):>8.1f} {errors.get(op, 0):>7}")
+total = sum(len(v) for v in lat.values())
+print(f"{'total':<10} {total:>8} {total / seconds:>8.1f} {'':>8} {'':>8} {sum(errors.values()):>7}")
 print("memory (VmRSS) every 10 s, MiB: " + " ".join(f"{t}s={kib / 1024:.0f}" for t, kib in samples))
 sys.exit(1 if sum(errors.values()) else 0)
