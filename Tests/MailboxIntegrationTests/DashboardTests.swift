@@ -237,10 +237,15 @@ struct DashboardTests {
             #expect(admin.contains("this role reads no letters"))
 
             // Bad parameters: 422 problem+json, as the report API.
-            for query in ["from=2020-03-31&to=2020-01-01", "from=2020-01-01", "from=2020-01-01&to=2020-02-30", "department=water"] {
+            for query in ["from=2020-03-31&to=2020-01-01", "from=2010-01-01", "from=2020-01-01&to=2020-02-30", "department=water", "to="] {
                 let r = try await Self.page(http, session: TestApp.dispatcherToken, query: query)
                 #expect(r.status == .unprocessableContent, "\(query)")
             }
+            // One end alone: `from` runs to today, `to` takes the twelve months before it.
+            let fromAlone = String(buffer: try await Self.page(http, session: TestApp.dispatcherToken, query: "from=2026-01-01").body)
+            #expect(fromAlone.contains("data-from=\"2026-01-01\""))
+            let toAlone = String(buffer: try await Self.page(http, session: TestApp.dispatcherToken, query: "to=2025-06-15").body)
+            #expect(toAlone.contains("data-from=\"2024-07-01\"") && toAlone.contains("data-to=\"2025-06-15\""))
             // The default period: the last 12 months.
             let current = String(buffer: try await Self.page(http, session: TestApp.dispatcherToken, query: "").body)
             #expect(current.components(separatedBy: "<text class=\"axis month\"").count - 1 == 24)
