@@ -10,21 +10,28 @@ source deploy/lib/postgres.sh
 ensure_postgres_installed
 if [ -z "${MAILBOX_BIN:-}" ]; then swift build --product mailbox >&2; MAILBOX_BIN="$(swift build --show-bin-path)"; fi
 DIR="$(mktemp -d /tmp/mailbox-replica.XXXXXX)"; chmod 755 "$DIR"
-P="$(free_port)"; R="$(free_port)"; PORT="$(free_port)"
+P="$(free_port)"; R="$(free_port)"; while [ "$R" = "$P" ]; do R="$(free_port)"; done; PORT="$(free_port)"
 SERVICE=""
 cleanup() {
   if [ -n "$SERVICE" ]; then kill "$SERVICE" 2>/dev/null; wait "$SERVICE" 2>/dev/null || true; fi
   stop_private_cluster "$DIR/replica"; stop_private_cluster "$DIR/primary"; rm -rf "$DIR"
 }
 trap cleanup EXIT
-fail() { echo "REPLICA TEST FAILED: $*"; tail -n 20 "$DIR/serve.log"; exit 1; }
+fail() { echo "REPLICA TEST FAILED: $*"; tail -n 20 "$DIR/serve.log" 2>/dev/null; exit 1; }
 start_private_cluster "$DIR/primary" "$P"
 createdb -h 127.0.0.1 -p "$P" -U postgres mailbox
 mkdir -p "$DIR/replica"; [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR/replica" && chmod 700 "$DIR/replica"
 as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$P" -U postgres -D "$DIR/replica" -R -X stream -c fast \
   2> >(grep -v 'skipping special file' >&2)
 printf "port = %s\nunix_socket_directories = '%s'\nhot_standby = on\n" "$R" "$DIR/replica" >>"$DIR/replica/postgresql.conf"
-restart_private_cluster "$DIR/replica" "$R" || fail "the replica did not start"
+# Start the replica; if it does not come up (once, in a full CI run: its port taken meanwhile?), show
+# its log and try once more on another port.
+if ! restart_private_cluster "$DIR/replica" "$R"; then
+  echo "the replica did not start on port $R; its log:"; tail -n 30 "$DIR/replica/server.log" 2>/dev/null || true
+  as_postgres "$PG_BIN/pg_ctl" -D "$DIR/replica" -m immediate -w stop >/dev/null 2>&1 || true
+  R="$(free_port)"; printf 'port = %s\n' "$R" >>"$DIR/replica/postgresql.conf"
+  restart_private_cluster "$DIR/replica" "$R" || { tail -n 30 "$DIR/replica/server.log" 2>/dev/null; fail "the replica did not start"; }
+fi
 [ "$(psql -X -q -A -t -h 127.0.0.1 -p "$R" -U postgres -c 'SELECT pg_is_in_recovery()')" = t ] || fail "not a standby"
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$P/mailbox"
