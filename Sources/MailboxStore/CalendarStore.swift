@@ -239,7 +239,6 @@ public struct CalendarStore: Sendable {
     static func recomputeOpenLetters(_ calendar: WorkCalendar, reason: String, actor: String,
                                      tx: PostgresConnection, logger: Logger) async throws -> Int {
         let now = Date()
-        let decoder = MailboxJSON.decoder()
         var ids: [Int64] = []
         var dues: [String] = []
         var warns: [String] = []
@@ -274,7 +273,7 @@ public struct CalendarStore: Sendable {
         for try await (id, clockJSON, state, due, warn, wasProvisional, oldElapsed, oldMet)
             in rows.decode((Int64, String, String, Date?, Date?, Bool, Int64?, Bool?).self)
         {
-            guard let clock = try? decoder.decode(SLAClock.self, from: Data(clockJSON.utf8)) else { continue }
+            guard let clock = SLAClock.decodeStored(clockJSON) else { continue }
             let columns = SLAColumns.evaluate(clock, on: calendar, provisional: extended, now: now)
             // Compare at the database's microsecond precision.
             let same = columns.state.rawValue == state && columns.provisional == wasProvisional

@@ -119,7 +119,7 @@ public struct LetterRecord: Sendable, Hashable {
 
     /// What the life cycle decides on.
     public var facts: LetterFacts {
-        let clock = sla.clockJSON.flatMap { try? MailboxJSON.decoder().decode(SLAClock.self, from: Data($0.utf8)) }
+        let clock = sla.clockJSON.flatMap(SLAClock.decodeStored)
         return LetterFacts(status: status, ownership: ownership, clock: clock, pendingExtension: pendingExtension,
                            supervised: supervised, mergedIntoTrackingNo: mergedIntoTrackingNo,
                            draft: draft.map { ReplyDraft(revision: $0.revision, text: $0.text, openFindings: $0.findingsCount) },
