@@ -308,10 +308,30 @@ public struct ReportRollups: Sendable {
             for try await p in try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
                 problems.append(p)
             }
+            for try await p in try await conn.query(PostgresQuery(unsafeSQL: Self.openLettersCheck), logger: logger)
+                .decode(String.self) { problems.append(p) }
             try await conn.query("RESET statement_timeout", logger: logger)
             return problems
         }
     }
+
+    /// report_open_rows (migration 0013) against the open letters themselves: rows missing, extra or different.
+    static let openLettersCheck: String = {
+        let cols = ["id", "received_at", "category", "channel", "department_id", "town", "status", "closed_at", "sla_clock",
+                    "reopened_at", "rollup_dirty"]
+        let open = LetterStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let list = cols.joined(separator: ", ")
+        return """
+            SELECT 'open letter ' || coalesce(l.id, o.id)::text || ': '
+                   || CASE WHEN l.id IS NULL THEN 'not open, still in report_open_rows'
+                           WHEN o.id IS NULL THEN 'missing from report_open_rows' ELSE 'differs in report_open_rows' END
+            FROM (SELECT \(list) FROM letters WHERE status IN (\(open))) l
+            FULL JOIN (SELECT \(list) FROM report_open_rows) o ON o.id = l.id
+            WHERE l.id IS NULL OR o.id IS NULL
+               OR (\(cols.map { "l.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(cols.map { "o.\($0)" }.joined(separator: ", ")))
+            ORDER BY 1 LIMIT 20
+            """
+    }()
 
     /// Letters whose stored contribution differs from a recount of the letter as it stands (read only; dirty letters
     /// are skipped, the worker has yet to count them): the proof that what a bulk loader or the worker stored is what

@@ -67,9 +67,7 @@ public struct PostgresReportStore: ReportStore {
         """
 
     static func decodeLetter(_ r: PostgresRandomAccessRow, at i: Int) throws -> ReportLetter {
-        let clock = try r[i + 7].decode(String?.self).flatMap {
-            try? MailboxJSON.decoder().decode(SLAClock.self, from: Data($0.utf8))
-        }
+        let clock = try r[i + 7].decode(String?.self).flatMap(SLAClock.decodeStored)
         let rating = try r[i + 11].decode(String?.self).map {
             ReportLetter.Rating(satisfied: $0 == "satisfied" || $0 == "basically_satisfied",
                                 resolved: try r[i + 12].decode(Bool?.self) ?? false)
@@ -154,15 +152,37 @@ public struct PostgresReportStore: ReportStore {
             if let k = try r[0].decode(String?.self) { groups[k, default: SLAMetrics()] += m }
         }
 
-        // 2. The exceptions.
+        // 2. The exceptions, recomputed from the letters. (a) Open letters that are not dirty: from
+        // report_open_rows (migration 0013), which holds them alone; they have no stored contribution.
+        // (b) Dirty letters received in the period, dirty letters whose stored contribution is in it, and letters
+        // settled at or after `asOf`: from `letters`, with their stored contribution to take out of the sums.
         let start = Self.instant(from)
         let end = Self.instant(to.adding(days: 1))
+        func add(_ letter: ReportLetter) {
+            guard letter.receivedAt >= start, letter.receivedAt < end, departmentID == nil || letter.departmentID == departmentID
+            else { return }
+            // Evaluated once, added to the total and to its group.
+            var one = SLAMetrics()
+            one.add(letter, asOf: asOf, calendar: calendar)
+            totals += one
+            if let grouping {
+                groups[grouping.key(category: letter.category.rawValue, departmentID: letter.departmentID,
+                                    channel: letter.channel.rawValue, town: letter.town,
+                                    receiptDay: calendar.localDate(of: letter.receivedAt)), default: SLAMetrics()] += one
+            }
+        }
+        let open = try await conn.query(
+            """
+            SELECT \(unescaped: Self.letterColumns)
+            FROM report_open_rows l \(unescaped: Self.ratingJoin)
+            WHERE l.received_at >= \(start) AND l.received_at < \(end) AND NOT l.rollup_dirty
+              AND (\(departmentID)::text IS NULL OR l.department_id = \(departmentID))
+            """, logger: logger)
+        for try await row in open { add(try Self.decodeLetter(row.makeRandomAccess(), at: 0)) }
+
         let exceptions = try await conn.query(
             """
             WITH e AS (
-                SELECT id FROM letters WHERE received_at >= \(start) AND received_at < \(end)
-                    AND status IN ('received', 'accepted', 'assigned', 'signed', 'processing', 'awaiting_citizen', 'reviewing')
-                UNION
                 SELECT id FROM letters WHERE rollup_dirty AND received_at >= \(start) AND received_at < \(end)
                 UNION
                 SELECT c.letter_id FROM report_contributions c JOIN letters l ON l.id = c.letter_id
@@ -188,15 +208,7 @@ public struct PostgresReportStore: ReportStore {
                                         town: old.key.town, receiptDay: old.key.day), default: SLAMetrics()] += m
                 }
             }
-            if letter.receivedAt >= start, letter.receivedAt < end, departmentID == nil || letter.departmentID == departmentID {
-                totals.add(letter, asOf: asOf, calendar: calendar)
-                if let grouping {
-                    groups[grouping.key(category: letter.category.rawValue, departmentID: letter.departmentID,
-                                        channel: letter.channel.rawValue, town: letter.town,
-                                        receiptDay: calendar.localDate(of: letter.receivedAt)), default: SLAMetrics()]
-                        .add(letter, asOf: asOf, calendar: calendar)
-                }
-            }
+            add(letter)
         }
         // A group whose letters all moved elsewhere since they were summed is empty, not a group.
         groups = groups.filter { $0.value.received != 0 }

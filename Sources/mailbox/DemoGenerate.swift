@@ -1023,6 +1023,12 @@ struct DemoRun {
             try await tx.copyFrom(table: "letter_events", columns: DemoBatchWriter.eventColumns, logger: log) { w in
                 try await Self.send(events, to: w)
             }
+            if computeHashes {
+                // Nor does anything copy the batch's open letters for the reports (migration 0013).
+                try await tx.query(
+                    "SELECT report_open_rows_sync(\(world.idBase + Int64(range.lowerBound)), \(world.idBase + Int64(range.upperBound) - 1))",
+                    logger: log)
+            }
             if computeHashes, world.calendar != nil {
                 // Without triggers nothing marks the settled letters for the report rollups (docs/metrics.md, §13):
                 // count them here, in the transaction that writes them.
