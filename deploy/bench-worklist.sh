@@ -5,6 +5,7 @@
 # same SQL statements (printed by `mailbox-bench worklist-sql` from the service's own query
 # builder) at the same concurrency against the same server, and the ratio of the two rates.
 #   BENCH_LETTERS (1000000)  BENCH_SECONDS (20)  BENCH_CONCURRENCY (16)  BENCH_KEEP_DB (unset)
+#   BENCH_POOL: the service's PostgreSQL connections (MAILBOX_DB_MAX_CONNECTIONS; default BENCH_CONCURRENCY)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
@@ -49,7 +50,7 @@ DEPT="$("${PSQL[@]}" -c "SELECT department_id FROM letters WHERE department_id I
 printf 'bench-password-1\n' | "$BIN/mailbox" user add bench-disp --role dispatcher --password-stdin >/dev/null
 printf 'bench-password-2\n' | "$BIN/mailbox" user add bench-handler --role handler --department "$DEPT" --password-stdin >/dev/null
 
-MAILBOX_DB_MAX_CONNECTIONS="$CONC" "$BIN/mailbox" serve --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
+MAILBOX_DB_MAX_CONNECTIONS="${BENCH_POOL:-$CONC}" "$BIN/mailbox" serve --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null 2>&1 && break
