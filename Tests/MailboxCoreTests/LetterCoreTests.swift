@@ -69,6 +69,23 @@ struct LetterCoreTests {
         }
     }
 
+    @Test("JSONWriter writes integers and timestamps byte for byte as String and formatTimestamp do")
+    func writerNumbers() async {
+        await propertyCheck(count: 500, input: Gen.int(in: -2_000_000_000...4_102_444_800_000)) { n in
+            var w = JSONWriter()
+            w.int(n)
+            w.raw(" ")
+            w.timestamp(Date(timeIntervalSince1970: Double(n) / 1000))
+            let expected = String(n) + " \"" + MailboxJSON.formatTimestamp(Date(timeIntervalSince1970: Double(n) / 1000)) + "\""
+            #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+        }
+        for n in [0, 9, 10, 99, 100, Int.max, Int.min, -1] {
+            var w = JSONWriter()
+            w.int(n)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(n))
+        }
+    }
+
     @Test("Timestamps: every RFC 3339 date-time is read (any offset to ±23:59, t/z, fractions), nothing else")
     func rfc3339() {
         let utc = MailboxJSON.parseTimestamp("2026-03-02T01:30:00Z")

@@ -40,8 +40,20 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func int(_ n: Int) {
-        var s = String(n)
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        guard n >= 0 else {
+            var s = String(n)
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+            return
+        }
+        // Digits written in place, most significant first (no String per number).
+        var divisor = 1
+        while divisor <= n / 10 { divisor *= 10 }
+        var rest = n
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     public mutating func bool(_ b: Bool) {
@@ -51,8 +63,7 @@ public struct JSONWriter: Sendable {
     /// An RFC 3339 time as `MailboxJSON.formatTimestamp` writes it, quoted.
     public mutating func timestamp(_ d: Date) {
         bytes.append(UInt8(ascii: "\""))
-        var s = MailboxJSON.formatTimestamp(d)
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        MailboxJSON.appendTimestamp(d, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -41,32 +41,37 @@ public enum MailboxJSON {
     /// `2026-03-02T01:30:00.123Z` (UTC, milliseconds), by arithmetic: the format style was a
     /// visible cost on the intake path.
     public static func formatTimestamp(_ date: Date) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        appendTimestamp(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `formatTimestamp` written onto the end of `out` with no allocation of its own (a work list
+    /// writes three per letter; the per-digit arrays this replaced were 10 % of the list's CPU).
+    public static func appendTimestamp(_ date: Date, to out: inout [UInt8]) {
         let t = date.timeIntervalSince1970
-        guard t.isFinite, abs(t) < 1e11 else { return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
         // Nearest microsecond first, so that 0.002 (stored as 0.0019999…) stays 2 ms.
-        var ms = Int64(((t * 1_000_000).rounded() / 1000).rounded(.down))
+        var ms = t.isFinite && abs(t) < 1e11 ? Int64(((t * 1_000_000).rounded() / 1000).rounded(.down)) : 0
         let msPart = Int(((ms % 1000) + 1000) % 1000)
         ms -= Int64(msPart)
         let secs = ms / 1000
         let days = Int((secs - ((secs % 86400) + 86400) % 86400) / 86400)
         let sod = Int(((secs % 86400) + 86400) % 86400)
         let (y, m, d) = LocalDate.civilFromDays(days)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-            }
-            out.append(contentsOf: digits)
+        guard t.isFinite, abs(t) < 1e11, (0...9999).contains(y) else {
+            out.append(contentsOf: date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)).utf8)
+            return
         }
-        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
-        out.append(UInt8(ascii: "T")); put(sod / 3600, 2); out.append(UInt8(ascii: ":")); put(sod / 60 % 60, 2)
-        out.append(UInt8(ascii: ":")); put(sod % 60, 2); out.append(UInt8(ascii: ".")); put(msPart, 3)
+        func two(_ v: Int) {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10))
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10))
+        }
+        two(y / 100); two(y % 100); out.append(UInt8(ascii: "-")); two(m); out.append(UInt8(ascii: "-")); two(d)
+        out.append(UInt8(ascii: "T")); two(sod / 3600); out.append(UInt8(ascii: ":")); two(sod / 60 % 60)
+        out.append(UInt8(ascii: ":")); two(sod % 60); out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: msPart / 100)); two(msPart % 100)
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A flat JSON object of strings (event details), escaped per RFC 8259, keys sorted.
