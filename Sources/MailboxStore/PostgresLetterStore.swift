@@ -382,7 +382,7 @@ public struct PostgresLetterStore: LetterStore {
     public func workList(_ query: WorkListQuery, scope: LetterScope) async throws -> WorkListPage {
         let sql = WorkListSQL(query, scope: scope)
         return try await ReadRouting.read(reads, primary: client) { client in
-            try await WorkListSQL.decode(try await client.query(sql.query, logger: logger), query: query)
+            try await PreparedWorkLists.run(sql, query: query, on: client, logger: logger)
         }
     }
 

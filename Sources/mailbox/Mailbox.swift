@@ -138,6 +138,7 @@ struct Serve: AsyncParsableCommand {
         defer { embedded?.stop() }
         let migrator = try db.migrator()
         let poolSize = Int(env["MAILBOX_DB_MAX_CONNECTIONS"] ?? "") ?? 20
+        if let n = env["MAILBOX_PREPARED_STATEMENTS"].flatMap({ Int($0) }) { PreparedWorkLists.capacity = n }
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
         // Reports and work lists from a streaming replica while it is fresh (docs/operations.md, "Read replica").
         var replicaClient: PostgresClient?

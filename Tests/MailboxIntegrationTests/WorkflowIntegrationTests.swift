@@ -313,6 +313,89 @@ struct WorkflowIntegrationTests {
         }
     }
 
+    @Test("Work lists run as named prepared statements and answer exactly as the same SQL run unnamed")
+    func preparedWorkLists() async throws {
+        try await TestDatabase.withDatabase { admin, url in
+            try await admin.query(
+                """
+                INSERT INTO letters (tracking_no, channel, category, title, body, writer_name, phone, publish_consent,
+                    citizen_key, query_code_hash, status, received_at, due_at, warn_at, department_id, departments, supervised, closed_at)
+                SELECT 'P-' || g, 'portal', (ARRAY['consultation', 'complaint', 'help'])[1 + g % 3], '来信' || g, '供暖' || g,
+                       '某', '13800138000', false, 'k', decode(md5(g::text), 'hex'),
+                       (ARRAY['received', 'assigned', 'processing', 'closed', 'closed'])[1 + g % 5],
+                       now() - g * interval '7 minutes', now() + (g % 40 - 20) * interval '1 day',
+                       now() + (g % 40 - 22) * interval '1 day',
+                       CASE WHEN g % 5 = 0 THEN NULL ELSE (ARRAY['housing', 'water', 'gulou'])[1 + g % 3] END,
+                       CASE WHEN g % 5 = 0 THEN '{}' ELSE ARRAY[(ARRAY['housing', 'water', 'gulou'])[1 + g % 3]] END,
+                       g % 11 = 0, CASE WHEN g % 5 >= 3 THEN now() - g * interval '7 minutes' + interval '1 hour' END
+                FROM generate_series(1, 3000) AS g
+                """, logger: TestDatabase.logger)
+            try await admin.query("ANALYZE letters", logger: TestDatabase.logger)
+            // One connection, so that pg_prepared_statements shows what the store prepared on it.
+            let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 1), backgroundLogger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                let store = PostgresLetterStore(client: client, logger: TestDatabase.logger)
+                let now = Date()
+                var shapes: [(WorkListQuery, LetterScope)] = []
+                for order in WorkListQuery.Order.allCases {
+                    var q = WorkListQuery()
+                    q.order = order
+                    q.limit = 20
+                    q.now = now
+                    shapes.append((q, .all))
+                    shapes.append((q, .department("housing")))
+                    var open = q
+                    open.statuses = [.assigned, .processing]
+                    open.categories = [.complaint, .help]
+                    shapes.append((open, .department("water")))
+                    var overdue = q
+                    overdue.overdue = true
+                    shapes.append((overdue, .all))
+                    var warned = q
+                    warned.warningPassed = true
+                    warned.supervised = false
+                    shapes.append((warned, .department("gulou")))
+                    var text = q
+                    text.text = "供暖"
+                    shapes.append((text, .all))
+                }
+                for (first, scope) in shapes {
+                    // Three pages each, every page several times: PostgreSQL switches to a cached generic plan
+                    // after five executions of a statement when it finds it no costlier.
+                    var q = first
+                    for _ in 0..<3 {
+                        var page: WorkListPage?
+                        for _ in 0..<7 {
+                            let p = try await store.workList(q, scope: scope)
+                            let sql = WorkListSQL(q, scope: scope)
+                            let unnamed = try await WorkListSQL.decode(try await client.query(sql.query, logger: TestDatabase.logger), query: q)
+                            #expect(p.items == unnamed.items, "\(sql.sql)")
+                            #expect(p.nextCursor == unnamed.nextCursor)
+                            page = p
+                        }
+                        #expect(page?.items.isEmpty == false, "\(WorkListSQL(q, scope: scope).sql)")
+                        guard let next = page?.nextCursor else { break }
+                        q.cursor = next
+                    }
+                }
+                var prepared: [(String, String, Int64)] = []
+                for try await row in try await client.query(
+                    "SELECT name, statement, generic_plans FROM pg_prepared_statements WHERE name LIKE 'mailbox_work_list_%'",
+                    logger: TestDatabase.logger).decode((String, String, Int64).self) { prepared.append(row) }
+                let preparable = Set(shapes.filter { WorkListSQL($0.0, scope: $0.1).preparable }.map { WorkListSQL($0.0, scope: $0.1).sql })
+                #expect(preparable.count == 10)
+                // Every preparable first page and its cursor pages, and nothing with free text.
+                #expect(prepared.count >= preparable.count, "\(prepared.map(\.0))")
+                #expect(preparable.isSubset(of: Set(prepared.map(\.1))))
+                #expect(!prepared.contains { $0.1.contains("mailbox_bigrams") })
+                // Statements without parameters (the first pages without a clock) run on one cached plan.
+                #expect(prepared.contains { !$0.1.contains("$1") && $0.2 > 0 })
+            }
+        }
+    }
+
     @Test("The hand-written work-list JSON says what JSONEncoder would")
     func workListJSON() throws {
         typealias C = LettersController<PostgresLetterStore, CalendarStore, PostgresStaffStore>
