@@ -319,13 +319,12 @@ public struct ReportRollups: Sendable {
     static let openLettersCheck: String = {
         let cols = ["id", "received_at", "category", "channel", "department_id", "town", "status", "closed_at", "sla_clock",
                     "reopened_at", "rollup_dirty"]
-        let open = LetterStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let list = cols.joined(separator: ", ")
         return """
             SELECT 'open letter ' || coalesce(l.id, o.id)::text || ': '
                    || CASE WHEN l.id IS NULL THEN 'not open, still in report_open_rows'
                            WHEN o.id IS NULL THEN 'missing from report_open_rows' ELSE 'differs in report_open_rows' END
-            FROM (SELECT \(list) FROM letters WHERE status IN (\(open))) l
+            FROM (SELECT \(list) FROM letters WHERE status IN (\(LetterStatus.openSQLList))) l
             FULL JOIN (SELECT \(list) FROM report_open_rows) o ON o.id = l.id
             WHERE l.id IS NULL OR o.id IS NULL
                OR (\(cols.map { "l.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(cols.map { "o.\($0)" }.joined(separator: ", ")))

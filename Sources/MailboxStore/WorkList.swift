@@ -82,6 +82,12 @@ public struct WorkListCursor: Sendable, Hashable {
     }
 }
 
+extension LetterStatus {
+    /// The open states as an SQL list (`'received', 'accepted', …`), in declaration order: the form the partial
+    /// indexes of open letters (migrations 0006, 0012) and report_open_rows (0013) are written with.
+    static let openSQLList = allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+}
+
 /// One line of a work list: no personal data (open the letter for that).
 public struct WorkListItem: Sendable, Hashable {
     public var id: Int64
@@ -165,8 +171,7 @@ public struct WorkListSQL: Sendable {
         case .none: conditions.append("false")
         }
         // "Open" is the open states, written as the partial indexes of migration 0006 write it.
-        let open = "l.status IN (" + LetterStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }
-            .joined(separator: ", ") + ")"
+        let open = "l.status IN (\(LetterStatus.openSQLList))"
         if !q.statuses.isEmpty {
             conditions.append("l.status = ANY(\(literal(q.statuses.map(\.rawValue))))")
         }

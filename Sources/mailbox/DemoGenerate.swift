@@ -1005,6 +1005,9 @@ struct DemoRun {
     func writeBatch(_ b: Int, world: DemoWorld, computeHashes: Bool, progress: DemoProgress) async throws {
         let range = (b * options.batch)..<min(options.letters, (b + 1) * options.batch)
         var writer = DemoBatchWriter(world: world, range: range, computeHashes: computeHashes)
+        // The batch's letter ids: first ..< end.
+        let first = world.idBase + Int64(range.lowerBound)
+        let end = world.idBase + Int64(range.upperBound)
         writer.writeAll()
         let letters = writer.letters
         let events = writer.events
@@ -1026,7 +1029,7 @@ struct DemoRun {
             if computeHashes {
                 // Nor does anything copy the batch's open letters for the reports (migration 0013).
                 try await tx.query(
-                    "SELECT report_open_rows_sync(\(world.idBase + Int64(range.lowerBound)), \(world.idBase + Int64(range.upperBound) - 1))",
+                    "SELECT report_open_rows_sync(\(first), \(end - 1))",
                     logger: log)
             }
             if computeHashes, world.calendar != nil {
@@ -1035,8 +1038,6 @@ struct DemoRun {
                 try await rollup.write(tx: tx, logger: log)
             } else if computeHashes {
                 // No calendar to count them with yet: leave them to the rollup worker.
-                let first = world.idBase + Int64(range.lowerBound)
-                let end = world.idBase + Int64(range.upperBound)
                 try await tx.query(
                     """
                     UPDATE letters SET rollup_dirty = true
