@@ -4,8 +4,10 @@
 # and as a department handler, BENCH_CONCURRENCY clients (wrk), then pgbench running the very
 # same SQL statements (printed by `mailbox-bench worklist-sql` from the service's own query
 # builder) at the same concurrency against the same server, and the ratio of the two rates.
-#   BENCH_LETTERS (1000000)  BENCH_SECONDS (20)  BENCH_CONCURRENCY (16)  BENCH_KEEP_DB (unset)
-#   BENCH_POOL: the service's PostgreSQL connections (MAILBOX_DB_MAX_CONNECTIONS; default BENCH_CONCURRENCY)
+#   BENCH_LETTERS (1000000)  BENCH_SECONDS (10, per round and side)  BENCH_ROUNDS (3)  BENCH_CONCURRENCY (16)
+#   BENCH_THINK_MS (30: the pause of each client between pages in the below-saturation run)  BENCH_KEEP_DB (unset)
+#   BENCH_POOL (4): the service's PostgreSQL connections (MAILBOX_DB_MAX_CONNECTIONS). On 2 cores, 8 or 16
+#   connections gave the same rate and twice the p99 (queueing inside PostgreSQL) as 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
@@ -15,8 +17,10 @@ if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
 fi
 
 N="${BENCH_LETTERS:-1000000}"
-SECS="${BENCH_SECONDS:-20}"
+SECS="${BENCH_SECONDS:-10}"
 CONC="${BENCH_CONCURRENCY:-16}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+THINK="${BENCH_THINK_MS:-30}"
 swift build -c release --product mailbox >&2
 swift build -c release --product mailbox-bench >&2
 BIN="$(swift build -c release --show-bin-path)"
@@ -50,7 +54,7 @@ DEPT="$("${PSQL[@]}" -c "SELECT department_id FROM letters WHERE department_id I
 printf 'bench-password-1\n' | "$BIN/mailbox" user add bench-disp --role dispatcher --password-stdin >/dev/null
 printf 'bench-password-2\n' | "$BIN/mailbox" user add bench-handler --role handler --department "$DEPT" --password-stdin >/dev/null
 
-MAILBOX_DB_MAX_CONNECTIONS="${BENCH_POOL:-$CONC}" "$BIN/mailbox" serve --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
+MAILBOX_DB_MAX_CONNECTIONS="${BENCH_POOL:-4}" "$BIN/mailbox" serve --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null 2>&1 && break
@@ -94,9 +98,15 @@ TEXT=("text|$Q_TEXT|all|$DISP")
 # pgbench sessions get the settings the service's connections start with (DatabaseURL.swift).
 export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0"
 
-# measure LABEL SCENARIO...: wrk on the service, then pgbench on the same statements, then the ratio.
+# pct FILE P: the P-th percentile of the numbers in FILE (one per line), in ms from µs.
+pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int(NR * p / 100) + 1] / 1000; else printf "-" }'; }
+
+# measure LABEL SCENARIO...: BENCH_ROUNDS alternating rounds of wrk on the service and pgbench on the same
+# statements (alternating, so that the machine's drift reaches both sides alike), the ratio of the summed
+# rates; then the latency below saturation: the same clients with BENCH_THINK_MS between requests, and
+# pgbench held to the rate the service reached that way (-R).
 measure() {
-  local label="$1" s name query scope token rows
+  local label="$1" s name query scope token rows r rps tps
   shift
   : >"$PGDIR/$label.tsv"
   local pgb=()
@@ -108,24 +118,43 @@ measure() {
     rows="$(curl -fsS "http://127.0.0.1:$APPPORT/v1/letters?$query" -H "Authorization: Bearer $token" | grep -o '"tracking_no"' | wc -l)"
     echo "scenario $name ($scope): $rows rows on the page"
   done
-  echo "== $label, service: wrk, $CONC connections, ${SECS}s after a 3 s warm-up, $(nproc) cores, $N letters"
-  BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -t2 -c"$CONC" -d3s -s deploy/bench/worklist.lua "http://127.0.0.1:$APPPORT" >/dev/null
-  BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -t2 -c"$CONC" -d"${SECS}s" --timeout 10s -s deploy/bench/worklist.lua \
-    "http://127.0.0.1:$APPPORT" | grep '^worklist_' | tee "$PGDIR/$label-service.txt"
-  echo "== $label, pgbench: the same statements, $CONC clients, ${SECS}s"
-  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 "${pgb[@]}" mailbox >/dev/null 2>&1
+  local wrk_args=(-t2 -c"$CONC" --timeout 10s -s deploy/bench/worklist.lua "http://127.0.0.1:$APPPORT")
+  local pgb_args=(-n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 "${pgb[@]}")
+  echo "== $label: $ROUNDS rounds of ${SECS}s each side, $CONC clients, $(nproc) cores, $N letters (after a 3 s warm-up each)"
+  BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -d3s "${wrk_args[@]}" >/dev/null
+  pgbench "${pgb_args[@]}" -T 3 mailbox >/dev/null 2>&1
   rm -f "$PGDIR/$label-pgb".*
-  pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -r -l --log-prefix="$PGDIR/$label-pgb" "${pgb[@]}" \
-    mailbox 2>&1 | tee "$PGDIR/$label-pgbench.txt" | grep -E "^tps|latency average|failed transactions"
-  # pgbench's own latency percentiles (its per-transaction log, 3rd column in µs): the floor under the
-  # service's p99 on this machine at this concurrency.
-  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' | sort -n | awk -v n="$label" '{ v[NR] = $1 }
-    END { if (NR) printf "== %s pgbench latency: p50 %.1f ms, p99 %.1f ms (%d transactions)\n", n, v[int(NR * 0.5) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000, NR }'
+  local sum_rps=0 sum_tps=0
+  for r in $(seq 1 "$ROUNDS"); do
+    BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -d"${SECS}s" "${wrk_args[@]}" | grep '^worklist_' >"$PGDIR/$label-service.txt"
+    pgbench "${pgb_args[@]}" -T "$SECS" -l --log-prefix="$PGDIR/$label-pgb" mailbox >"$PGDIR/$label-pgbench.txt" 2>&1
+    grep -q "failed transactions: 0 " "$PGDIR/$label-pgbench.txt" || { echo "pgbench reported failures:" >&2; cat "$PGDIR/$label-pgbench.txt" >&2; exit 1; }
+    rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-service.txt")
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/$label-pgbench.txt" | head -1)
+    echo "round $r: service $rps requests/s (p50 $(sed -n 's/^worklist_p50_ms=//p' "$PGDIR/$label-service.txt") ms," \
+      "p99 $(sed -n 's/^worklist_p99_ms=//p' "$PGDIR/$label-service.txt") ms, non-2xx $(sed -n 's/^worklist_non_2xx=//p' "$PGDIR/$label-service.txt")," \
+      "errors $(sed -n 's/^worklist_errors=//p' "$PGDIR/$label-service.txt"))  pgbench $tps tps"
+    sum_rps=$(awk -v a="$sum_rps" -v b="$rps" 'BEGIN { print a + b }')
+    sum_tps=$(awk -v a="$sum_tps" -v b="$tps" 'BEGIN { print a + b }')
+  done
+  # pgbench's own latency percentiles over all rounds (its per-transaction log, 3rd column in µs): the floor
+  # under the service's p99 on this machine at this concurrency.
+  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' >"$PGDIR/$label-pgb-lat"
   rm -f "$PGDIR/$label-pgb".*
-  local rps tps
-  rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-service.txt")
-  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/$label-pgbench.txt" | head -1)
-  awk -v l="$rps" -v t="$tps" -v n="$label" 'BEGIN { printf "== %s ratio: service %.1f requests/s / pgbench %.1f tps = %.2f\n", n, l, t, l / t }'
+  echo "== $label pgbench latency at saturation: p50 $(pct "$PGDIR/$label-pgb-lat" 50) ms, p99 $(pct "$PGDIR/$label-pgb-lat" 99) ms"
+  awk -v l="$sum_rps" -v t="$sum_tps" -v n="$label" -v r="$ROUNDS" \
+    'BEGIN { printf "== %s ratio: service %.1f requests/s / pgbench %.1f tps = %.2f (mean of %d rounds)\n", n, l / r, t / r, l / t, r }'
+  # Below saturation: 16 staff clients that each wait BENCH_THINK_MS between pages (the main mix only: free
+  # text saturates at about a tenth of its rate, where any pause that leaves it below saturation is seconds).
+  [ "$label" = main ] || return 0
+  BENCH_THINK_MS="$THINK" BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -d"${SECS}s" "${wrk_args[@]}" | grep '^worklist_' >"$PGDIR/$label-paced.txt"
+  rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-paced.txt")
+  pgbench "${pgb_args[@]}" -T "$SECS" -R "$(printf '%.0f' "$rps")" -l --log-prefix="$PGDIR/$label-pgb" mailbox >/dev/null 2>&1
+  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' >"$PGDIR/$label-pgb-lat"
+  rm -f "$PGDIR/$label-pgb".*
+  echo "== $label below saturation ($CONC clients, ${THINK} ms between pages): service $rps requests/s," \
+    "p50 $(sed -n 's/^worklist_p50_ms=//p' "$PGDIR/$label-paced.txt") ms, p99 $(sed -n 's/^worklist_p99_ms=//p' "$PGDIR/$label-paced.txt") ms;" \
+    "pgbench at that rate: p50 $(pct "$PGDIR/$label-pgb-lat" 50) ms, p99 $(pct "$PGDIR/$label-pgb-lat" 99) ms"
 }
 measure main "${MAIN[@]}"
 measure text "${TEXT[@]}"
