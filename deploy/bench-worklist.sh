@@ -96,7 +96,7 @@ MAIN=(
 )
 TEXT=("text|$Q_TEXT|all|$DISP")
 # pgbench sessions get the settings the service's connections start with (DatabaseURL.swift).
-export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0"
+export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
 
 # pct FILE P: the P-th percentile of the numbers in FILE (one per line), in ms from µs.
 pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int(NR * p / 100) + 1] / 1000; else printf "-" }'; }
