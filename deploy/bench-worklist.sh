@@ -100,6 +100,10 @@ export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0 -c random_page
 
 # pct FILE P: the P-th percentile of the numbers in FILE (one per line), in ms from µs.
 pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int(NR * p / 100) + 1] / 1000; else printf "-" }'; }
+# val FILE KEY: the value of KEY=value in FILE (worklist.lua's output).
+val() { sed -n "s/^$2=//p" "$1"; }
+# pgb_latencies LABEL: pgbench's per-transaction logs of LABEL (3rd column, µs) into one file, logs removed.
+pgb_latencies() { cat "$PGDIR/$1-pgb".* | awk '{ print $3 }' >"$PGDIR/$1-pgb-lat"; rm -f "$PGDIR/$1-pgb".*; }
 
 # measure LABEL SCENARIO...: BENCH_ROUNDS alternating rounds of wrk on the service and pgbench on the same
 # statements (alternating, so that the machine's drift reaches both sides alike), the ratio of the summed
@@ -129,18 +133,17 @@ measure() {
     BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -d"${SECS}s" "${wrk_args[@]}" | grep '^worklist_' >"$PGDIR/$label-service.txt"
     pgbench "${pgb_args[@]}" -T "$SECS" -l --log-prefix="$PGDIR/$label-pgb" mailbox >"$PGDIR/$label-pgbench.txt" 2>&1
     grep -q "failed transactions: 0 " "$PGDIR/$label-pgbench.txt" || { echo "pgbench reported failures:" >&2; cat "$PGDIR/$label-pgbench.txt" >&2; exit 1; }
-    rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-service.txt")
+    local svc="$PGDIR/$label-service.txt"
+    rps=$(val "$svc" worklist_requests_per_second)
     tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/$label-pgbench.txt" | head -1)
-    echo "round $r: service $rps requests/s (p50 $(sed -n 's/^worklist_p50_ms=//p' "$PGDIR/$label-service.txt") ms," \
-      "p99 $(sed -n 's/^worklist_p99_ms=//p' "$PGDIR/$label-service.txt") ms, non-2xx $(sed -n 's/^worklist_non_2xx=//p' "$PGDIR/$label-service.txt")," \
-      "errors $(sed -n 's/^worklist_errors=//p' "$PGDIR/$label-service.txt"))  pgbench $tps tps"
+    echo "round $r: service $rps requests/s (p50 $(val "$svc" worklist_p50_ms) ms, p99 $(val "$svc" worklist_p99_ms) ms," \
+      "non-2xx $(val "$svc" worklist_non_2xx), errors $(val "$svc" worklist_errors))  pgbench $tps tps"
     sum_rps=$(awk -v a="$sum_rps" -v b="$rps" 'BEGIN { print a + b }')
     sum_tps=$(awk -v a="$sum_tps" -v b="$tps" 'BEGIN { print a + b }')
   done
   # pgbench's own latency percentiles over all rounds (its per-transaction log, 3rd column in µs): the floor
   # under the service's p99 on this machine at this concurrency.
-  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' >"$PGDIR/$label-pgb-lat"
-  rm -f "$PGDIR/$label-pgb".*
+  pgb_latencies "$label"
   echo "== $label pgbench latency at saturation: p50 $(pct "$PGDIR/$label-pgb-lat" 50) ms, p99 $(pct "$PGDIR/$label-pgb-lat" 99) ms"
   awk -v l="$sum_rps" -v t="$sum_tps" -v n="$label" -v r="$ROUNDS" \
     'BEGIN { printf "== %s ratio: service %.1f requests/s / pgbench %.1f tps = %.2f (mean of %d rounds)\n", n, l / r, t / r, l / t, r }'
@@ -148,12 +151,11 @@ measure() {
   # text saturates at about a tenth of its rate, where any pause that leaves it below saturation is seconds).
   [ "$label" = main ] || return 0
   BENCH_THINK_MS="$THINK" BENCH_REQUESTS="$PGDIR/$label.tsv" wrk -d"${SECS}s" "${wrk_args[@]}" | grep '^worklist_' >"$PGDIR/$label-paced.txt"
-  rps=$(sed -n 's/^worklist_requests_per_second=//p' "$PGDIR/$label-paced.txt")
+  rps=$(val "$PGDIR/$label-paced.txt" worklist_requests_per_second)
   pgbench "${pgb_args[@]}" -T "$SECS" -R "$(printf '%.0f' "$rps")" -l --log-prefix="$PGDIR/$label-pgb" mailbox >/dev/null 2>&1
-  cat "$PGDIR/$label-pgb".* | awk '{ print $3 }' >"$PGDIR/$label-pgb-lat"
-  rm -f "$PGDIR/$label-pgb".*
+  pgb_latencies "$label"
   echo "== $label below saturation ($CONC clients, ${THINK} ms between pages): service $rps requests/s," \
-    "p50 $(sed -n 's/^worklist_p50_ms=//p' "$PGDIR/$label-paced.txt") ms, p99 $(sed -n 's/^worklist_p99_ms=//p' "$PGDIR/$label-paced.txt") ms;" \
+    "p50 $(val "$PGDIR/$label-paced.txt" worklist_p50_ms) ms, p99 $(val "$PGDIR/$label-paced.txt" worklist_p99_ms) ms;" \
     "pgbench at that rate: p50 $(pct "$PGDIR/$label-pgb-lat" 50) ms, p99 $(pct "$PGDIR/$label-pgb-lat" 99) ms"
 }
 measure main "${MAIN[@]}"

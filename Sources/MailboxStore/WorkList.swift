@@ -125,8 +125,8 @@ public struct WorkListSQL: Sendable {
     public var literals: [String]
     /// The statement may run as a named prepared statement (``PreparedWorkLists``): its parameters are only
     /// the clock and the keyset position, which do not change the best plan, so a plan PostgreSQL caches
-    /// for it serves every later page. Free text and date ranges change the plan with their values and
-    /// are planned each time.
+    /// for it serves every later page. Free text, date ranges and the owner filter change the plan with
+    /// their values and are planned each time.
     public var preparable = true
 
     static let dueKey = "coalesce(l.due_at, 'infinity'::timestamptz)"

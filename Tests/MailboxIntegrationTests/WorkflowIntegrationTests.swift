@@ -384,7 +384,7 @@ struct WorkflowIntegrationTests {
                 for try await row in try await client.query(
                     "SELECT name, statement, generic_plans FROM pg_prepared_statements WHERE name LIKE 'mailbox_work_list_%'",
                     logger: TestDatabase.logger).decode((String, String, Int64).self) { prepared.append(row) }
-                let preparable = Set(shapes.filter { WorkListSQL($0.0, scope: $0.1).preparable }.map { WorkListSQL($0.0, scope: $0.1).sql })
+                let preparable = Set(shapes.map { WorkListSQL($0.0, scope: $0.1) }.filter(\.preparable).map(\.sql))
                 #expect(preparable.count == 10)
                 // Every preparable first page and its cursor pages, and nothing with free text.
                 #expect(prepared.count >= preparable.count, "\(prepared.map(\.0))")
