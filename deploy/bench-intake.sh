@@ -34,11 +34,7 @@ export MAILBOX_APP_WEBHOOK_SECRET="bench-secret-$RANDOM"
 DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox" MAILBOX_DB_MAX_CONNECTIONS="$CONC" \
   "$BIN/mailbox" serve --migrate --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null
+wait_ready "http://127.0.0.1:$APPPORT" "$SERVER_PID" "$PGDIR/service.log" || exit 1
 
 echo "== service: wrk, $CONC connections, ${SECS}s after a 3 s warm-up, $(nproc) cores"
 BENCH_RUN_ID="warm$RANDOM" wrk -t2 -c"$CONC" -d3s -s deploy/bench/intake.lua "http://127.0.0.1:$APPPORT" >/dev/null

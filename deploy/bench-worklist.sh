@@ -56,10 +56,7 @@ printf 'bench-password-2\n' | "$BIN/mailbox" user add bench-handler --role handl
 
 MAILBOX_DB_MAX_CONNECTIONS="${BENCH_POOL:-4}" "$BIN/mailbox" serve --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$APPPORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+wait_ready "http://127.0.0.1:$APPPORT" "$SERVER_PID" "$PGDIR/service.log" || exit 1
 login() {
   curl -fsS "http://127.0.0.1:$APPPORT/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"username\":\"$1\",\"password\":\"$2\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'

@@ -45,8 +45,7 @@ PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 "$MAILBOX_BIN/mailbox" serve --port "$PORT" --log-level warning >"$DIR/serve.log" 2>&1 &
 SERVICE_PID=$!
-for _ in $(seq 1 150); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$BASE/readyz" >/dev/null || { echo "service did not become ready"; tail -n 30 "$DIR/serve.log"; exit 1; }
+wait_ready "$BASE" "$SERVICE_PID" "$DIR/serve.log" || { echo "service did not become ready"; exit 1; }
 
 EXAMPLES="${CONTRACT_EXAMPLES:-5}"
 SEED="${CONTRACT_SEED:-1}"

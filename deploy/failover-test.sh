@@ -252,8 +252,7 @@ export MAILBOX_RATE_INTAKE=0 MAILBOX_RATE_LOOKUP=0  # limits are not what this t
 BASE="http://127.0.0.1:$PORT"
 "$MAILBOX_BIN/mailbox" serve --port "$PORT" --log-level notice >>"$DIR/serve.log" 2>&1 &
 SERVICE_PID=$!
-for i in $(seq 1 150); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$BASE/readyz" >/dev/null 2>&1 || fail "the service did not become ready"
+wait_ready "$BASE" "$SERVICE_PID" "$DIR/serve.log" || fail "the service did not become ready"
 LETTER='{"category":"consultation","title":"咨询供暖时间","body":"请问今年什么时候开始供暖？","writer_name":"张三","phone":"13800138000","publish_consent":false}'
 intake_status() { curl -s -o /dev/null -m 5 -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$LETTER" "$BASE/v1/letters" || true; }
 [ "$(intake_status)" = 201 ] || fail "intake before the failover did not answer 201"

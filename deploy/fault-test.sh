@@ -42,9 +42,7 @@ fail() { echo "FAULT TEST FAILED: $*"; echo "--- service log (tail)"; tail -n 30
 start_service() {
   "$MAILBOX_BIN/mailbox" serve --port "$PORT" --log-level notice >>"$DIR/serve.log" 2>&1 &
   SERVICE_PID=$!
-  local i
-  for i in $(seq 1 150); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  fail "the service did not become ready"
+  wait_ready "$BASE" "$SERVICE_PID" "$DIR/serve.log" || fail "the service did not become ready"
 }
 # answer METHOD PATH [BODY]: prints "status seconds retry-after content-type"
 answer() {

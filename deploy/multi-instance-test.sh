@@ -41,9 +41,7 @@ start_instance() {  # start_instance NAME PORT -> sets LAST_PID
   "$MAILBOX_BIN/mailbox" serve --port "$2" --log-level info >>"$DIR/serve-$1.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
-  local i
-  for i in $(seq 1 150); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  fail "instance $1 did not become ready"
+  wait_ready "http://127.0.0.1:$2" "$LAST_PID" "$DIR/serve-$1.log" || fail "instance $1 did not become ready"
 }
 start_instance a "$PORT_A"; PID_A=$LAST_PID
 start_instance b "$PORT_B"

@@ -43,7 +43,7 @@ printf 'replica-test-1\n' | "$MAILBOX_BIN/mailbox" user add rep.dispatcher --rol
 "$MAILBOX_BIN/mailbox" serve --port "$PORT" --log-level notice >"$DIR/serve.log" 2>&1 &
 SERVICE=$!
 BASE="http://127.0.0.1:$PORT"
-for i in $(seq 1 150); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+wait_ready "$BASE" "$SERVICE" "$DIR/serve.log" || fail "the service did not become ready"
 TOKEN="$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"rep.dispatcher","password":"replica-test-1"}' \
   "$BASE/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 metric() { curl -fsS "$BASE/metrics" | awk -v m="$1" '$1 == m { print $2 }' | tail -1; }

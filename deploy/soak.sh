@@ -25,7 +25,7 @@ export MAILBOX_APP_WEBHOOK_SECRET="soak-$RANDOM$RANDOM" MAILBOX_RATE_LOOKUP=0 MA
 printf 'soak-password-1\n' | "$BIN/mailbox" user add soak.dispatcher --role dispatcher --password-stdin --log-level warning >/dev/null
 "$BIN/mailbox" serve --port "$PORT" --log-level warning >"$DIR/serve.log" 2>&1 &
 SERVICE=$!
-for i in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+wait_ready "http://127.0.0.1:$PORT" "$SERVICE" "$DIR/serve.log" || exit 1
 TOKEN="$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"soak.dispatcher","password":"soak-password-1"}' \
   "http://127.0.0.1:$PORT/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 echo "== soak: ${SOAK_SECONDS:-600} s, ${SOAK_WORKERS:-16} clients, $(nproc) cores, ${SOAK_LETTERS:-100000} letters to start"

@@ -1,4 +1,4 @@
-# Shared PostgreSQL helpers for deploy/*.sh (sourced, not run).
+# Shared helpers for deploy/*.sh (sourced, not run): PostgreSQL clusters, free ports, readiness.
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 
 PG_BIN="${MAILBOX_PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -32,16 +32,38 @@ as_postgres() {
   fi
 }
 
-# A free TCP port on 127.0.0.1 (nothing answers a connection there), in pure bash.
+# A free TCP port on 127.0.0.1 (nothing answers a connection there), in pure bash. It is taken
+# below the kernel's ephemeral range (ip_local_port_range), so an outgoing connection made
+# meanwhile (to PostgreSQL, by curl) cannot be handed the same port before our listener binds it.
 free_port() {
-  local p
+  local p low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$low" -gt 12000 ] 2>/dev/null || low=32768
   while true; do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 10000 + RANDOM % (low - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
     fi
   done
+}
+
+# wait_ready URL PID LOG [SECONDS]: waits until URL/readyz answers 200 (default up to 60 s). If the
+# process PID ends first or time runs out, says which, prints the tail of LOG and returns 1.
+wait_ready() {
+  local url="$1" pid="$2" log="$3" deadline=$(( SECONDS + ${4:-60} ))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    curl -fs -m 2 "$url/readyz" >/dev/null 2>&1 && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "the service (pid $pid) exited before $url/readyz answered; its log:" >&2
+      tail -n 30 "$log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "$url/readyz did not answer 200 within ${4:-60} s; the service's log:" >&2
+  tail -n 30 "$log" >&2 2>/dev/null || true
+  return 1
 }
 
 # start_private_cluster DIR PORT [durable]: a throwaway cluster; tuned for tests (no fsync)
