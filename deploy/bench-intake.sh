@@ -7,31 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
+source deploy/lib/bench.sh
 ensure_postgres_installed
-if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq --no-upgrade wrk curl >/dev/null
-fi
+bench_tools
 
 SECS="${BENCH_SECONDS:-20}"
 CONC="${BENCH_CONCURRENCY:-32}"
-swift build -c release --product mailbox >&2
-BIN="$(swift build -c release --show-bin-path)"
-
-PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
-chmod 755 "$PGDIR"
-PGPORT="$(free_port)"
+bench_build mailbox
+bench_cluster durable
 APPPORT="$(free_port)"
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  stop_private_cluster "$PGDIR"
-}
-trap cleanup EXIT
-start_private_cluster "$PGDIR" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
 
 export MAILBOX_APP_WEBHOOK_SECRET="bench-secret-$RANDOM"
-DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox" MAILBOX_DB_MAX_CONNECTIONS="$CONC" \
+DATABASE_URL="$URL" MAILBOX_DB_MAX_CONNECTIONS="$CONC" \
   "$BIN/mailbox" serve --migrate --port "$APPPORT" --log-level warning 2>"$PGDIR/service.log" &
 SERVER_PID=$!
 wait_ready "http://127.0.0.1:$APPPORT" "$SERVER_PID" "$PGDIR/service.log" || exit 1

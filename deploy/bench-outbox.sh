@@ -6,20 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
+source deploy/lib/bench.sh
 ensure_postgres_installed
 
-swift build -c release --product mailbox >&2
-swift build -c release --product mailbox-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
-
-PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
-chmod 755 "$PGDIR"
-PGPORT="$(free_port)"
-cleanup() { stop_private_cluster "$PGDIR"; }
-trap cleanup EXIT
-start_private_cluster "$PGDIR" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
+bench_build mailbox mailbox-bench
+bench_cluster durable
 DATABASE_URL="$URL" "$BIN/mailbox" migrate --log-level warning >/dev/null
 
 echo "== outbox: $(nproc) cores"

@@ -11,22 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
+source deploy/lib/bench.sh
 ensure_postgres_installed
 
-swift build -c release --product mailbox >&2
-swift build -c release --product mailbox-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
-
+bench_build mailbox mailbox-bench
 N="${BENCH_LETTERS:-10000000}"
-PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
-chmod 755 "$PGDIR"
-PGPORT="$(free_port)"
-cleanup() { if [ -z "${BENCH_KEEP:-}" ]; then stop_private_cluster "$PGDIR"; fi; }
-trap cleanup EXIT
-start_private_cluster "$PGDIR" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
-[ -n "${BENCH_KEEP:-}" ] && echo "cluster kept: $PGDIR on port $PGPORT ($URL)"
+bench_cluster durable
 DATABASE_URL="$URL" "$BIN/mailbox" migrate --log-level warning >/dev/null
 
 echo "== reports: $N letters, $(nproc) cores"

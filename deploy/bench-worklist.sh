@@ -11,33 +11,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/postgres.sh
+source deploy/lib/bench.sh
 ensure_postgres_installed
-if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq --no-upgrade wrk curl >/dev/null
-fi
+bench_tools
 
 N="${BENCH_LETTERS:-1000000}"
 SECS="${BENCH_SECONDS:-10}"
 CONC="${BENCH_CONCURRENCY:-16}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 THINK="${BENCH_THINK_MS:-30}"
-swift build -c release --product mailbox >&2
-swift build -c release --product mailbox-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
-
-PGDIR="$(mktemp -d /tmp/mailbox-bench-pg.XXXXXX)"
-chmod 755 "$PGDIR"
-PGPORT="$(free_port)"
+bench_build mailbox mailbox-bench
+bench_cluster
 APPPORT="$(free_port)"
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  stop_private_cluster "$PGDIR"
-}
-trap cleanup EXIT
-start_private_cluster "$PGDIR" "$PGPORT"
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
+export DATABASE_URL="$URL"
 PSQL=(psql -X -q -t -A -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox)
 
 "$BIN/mailbox" migrate >/dev/null

@@ -13,10 +13,7 @@ source deploy/lib/postgres.sh
 ensure_postgres_installed
 if [ -z "${MAILBOX_BIN:-}" ]; then swift build --product mailbox >&2; MAILBOX_BIN="$(swift build --show-bin-path)"; fi
 VENV="$PWD/.build/contract-test-venv"
-if ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r deploy/contract/requirements.txt
-fi
+ensure_venv "$VENV" deploy/contract/requirements.txt schemathesis
 DIR="$(mktemp -d /tmp/mailbox-contract.XXXXXX)"
 chmod 755 "$DIR"
 PGPORT="$(free_port)"
@@ -28,14 +25,11 @@ cleanup() {
 }
 trap cleanup EXIT
 start_private_cluster "$DIR/pg" "$PGPORT"
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
-export MAILBOX_APP_WEBHOOK_SECRET="contract-$RANDOM$RANDOM" MAILBOX_BCRYPT_COST=4
+export MAILBOX_BCRYPT_COST=4
 # The limits answer 429 by design (AbuseLimitTests); a fuzzer would only measure them.
 export MAILBOX_RATE_INTAKE=0 MAILBOX_RATE_LOOKUP=0 MAILBOX_RATE_RATING=0 MAILBOX_RATE_CODE_GUESSES=0
+prepare_mailbox_db "$MAILBOX_BIN" "$PGPORT"
 M() { "$MAILBOX_BIN/mailbox" "$@" --log-level warning; }
-M migrate >/dev/null
-M demo-data >/dev/null
 PASSWORD="contract-password-1"
 for role in dispatcher handler lead admin auditor; do
   dept=(); case "$role" in handler|lead) dept=(--department education);; esac

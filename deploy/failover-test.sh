@@ -242,13 +242,9 @@ done
 echo "  leader node1 (PostgreSQL :$PG1), synchronous standby node2 (:$PG2) streaming; HAProxy :$HAPORT -> leader"
 command -v patronictl >/dev/null && patronictl -c "$DIR/node1/patroni.yml" list 2>/dev/null | sed 's/^/  /' || true
 
-createdb -h 127.0.0.1 -p "$HAPORT" -U postgres mailbox
-export DATABASE_URL="postgres://postgres@127.0.0.1:$HAPORT/mailbox"
-export MAILBOX_APP_WEBHOOK_SECRET="failover-test-$RANDOM$RANDOM"
 export MAILBOX_DEADLINE_WATCH_SECONDS=1
 export MAILBOX_RATE_INTAKE=0 MAILBOX_RATE_LOOKUP=0  # limits are not what this test is about (AbuseLimitTests)
-"$MAILBOX_BIN/mailbox" migrate --log-level warning >/dev/null
-"$MAILBOX_BIN/mailbox" demo-data --log-level warning >/dev/null
+prepare_mailbox_db "$MAILBOX_BIN" "$HAPORT"
 BASE="http://127.0.0.1:$PORT"
 "$MAILBOX_BIN/mailbox" serve --port "$PORT" --log-level notice >>"$DIR/serve.log" 2>&1 &
 SERVICE_PID=$!

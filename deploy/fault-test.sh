@@ -28,13 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 start_private_cluster "$DIR/pg" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
-export MAILBOX_APP_WEBHOOK_SECRET="fault-test-$RANDOM$RANDOM"
 export MAILBOX_DEADLINE_WATCH_SECONDS=1
 export MAILBOX_RATE_INTAKE=0 MAILBOX_RATE_LOOKUP=0  # limits are not what this test is about (AbuseLimitTests)
-"$MAILBOX_BIN/mailbox" migrate --log-level warning >/dev/null
-"$MAILBOX_BIN/mailbox" demo-data --log-level warning >/dev/null
+prepare_mailbox_db "$MAILBOX_BIN" "$PGPORT"
 PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 fail() { echo "FAULT TEST FAILED: $*"; echo "--- service log (tail)"; tail -n 30 "$DIR/serve.log"; exit 1; }

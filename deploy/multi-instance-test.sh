@@ -28,13 +28,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "MULTI-INSTANCE TEST FAILED: $*"; tail -n 20 "$DIR"/serve-*.log; exit 1; }
 start_private_cluster "$DIR/pg" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
 PSQL=(psql -X -q -A -t -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox)
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
-export MAILBOX_APP_WEBHOOK_SECRET="multi-$RANDOM$RANDOM" MAILBOX_DEADLINE_WATCH_SECONDS=1 MAILBOX_ROLLUP_SECONDS=1
-export MAILBOX_TRUST_PROXY=1
-"$MAILBOX_BIN/mailbox" migrate --log-level warning >/dev/null
-"$MAILBOX_BIN/mailbox" demo-data --log-level warning >/dev/null
+export MAILBOX_DEADLINE_WATCH_SECONDS=1 MAILBOX_ROLLUP_SECONDS=1 MAILBOX_TRUST_PROXY=1
+prepare_mailbox_db "$MAILBOX_BIN" "$PGPORT"
 PORT_A="$(free_port)"; PORT_B="$(free_port)"; PORT_N="$(free_port)"
 
 start_instance() {  # start_instance NAME PORT -> sets LAST_PID

@@ -16,11 +16,8 @@ SERVICE=""
 cleanup() { [ -n "$SERVICE" ] && kill "$SERVICE" 2>/dev/null; stop_private_cluster "$DIR/pg"; rm -rf "$DIR"; }
 trap cleanup EXIT
 start_private_cluster "$DIR/pg" "$PGPORT" durable
-createdb -h 127.0.0.1 -p "$PGPORT" -U postgres mailbox
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/mailbox"
-export MAILBOX_APP_WEBHOOK_SECRET="soak-$RANDOM$RANDOM" MAILBOX_RATE_LOOKUP=0 MAILBOX_BCRYPT_COST=4
-"$BIN/mailbox" migrate --log-level warning >/dev/null
-"$BIN/mailbox" demo-data --log-level warning >/dev/null
+export MAILBOX_RATE_LOOKUP=0 MAILBOX_BCRYPT_COST=4
+prepare_mailbox_db "$BIN" "$PGPORT"
 "$BIN/mailbox" demo generate --letters "${SOAK_LETTERS:-100000}" --years 2 --seed 7 --log-level warning >/dev/null 2>&1
 printf 'soak-password-1\n' | "$BIN/mailbox" user add soak.dispatcher --role dispatcher --password-stdin --log-level warning >/dev/null
 "$BIN/mailbox" serve --port "$PORT" --log-level warning >"$DIR/serve.log" 2>&1 &

@@ -20,10 +20,7 @@ ensure_browser_test_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-upgrade "${missing[@]}" >/dev/null
   fi
-  if ! "$BROWSER_VENV/bin/python" -c 'import selenium' >/dev/null 2>&1; then
-    python3 -m venv "$BROWSER_VENV"
-    "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check -r Tests/browser/requirements.txt
-  fi
+  ensure_venv "$BROWSER_VENV" Tests/browser/requirements.txt selenium
 }
 
 # The data folder must be enterable by the postgres user (not under /root).

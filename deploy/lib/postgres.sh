@@ -118,3 +118,22 @@ restart_private_cluster() {
   for i in $(seq 1 50); do pg_isready -h 127.0.0.1 -p "$port" -q && return 0; sleep 0.2; done
   return 1
 }
+
+# prepare_mailbox_db BIN PORT: database `mailbox` on 127.0.0.1:PORT, migrated by BIN/mailbox and
+# with the demo departments loaded; exports DATABASE_URL and a random MAILBOX_APP_WEBHOOK_SECRET.
+prepare_mailbox_db() {
+  createdb -h 127.0.0.1 -p "$2" -U postgres mailbox
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$2/mailbox"
+  export MAILBOX_APP_WEBHOOK_SECRET="test-secret-$RANDOM$RANDOM"
+  "$1/mailbox" migrate --log-level warning >/dev/null
+  "$1/mailbox" demo-data --log-level warning >/dev/null
+}
+
+# ensure_venv DIR REQUIREMENTS MODULE: a Python venv in DIR with REQUIREMENTS installed, unless
+# MODULE already imports there.
+ensure_venv() {
+  if ! "$1/bin/python" -c "import $3" >/dev/null 2>&1; then
+    python3 -m venv "$1"
+    "$1/bin/pip" install -q --disable-pip-version-check -r "$2"
+  fi
+}
