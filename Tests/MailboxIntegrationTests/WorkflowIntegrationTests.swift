@@ -396,6 +396,46 @@ struct WorkflowIntegrationTests {
         }
     }
 
+    @Test("mailbox_bigrams (0014, linear) gives the index the same keys as 0005's quadratic definition")
+    func bigramsMatchOriginal() async throws {
+        try await TestDatabase.withDatabase { db, _ in
+            // 0005's definition, word for word, under another name.
+            try await db.query(
+                """
+                CREATE FUNCTION bigrams_0005(t text) RETURNS text[]
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                    SELECT coalesce(array_agg(DISTINCT substr(lower(t), i, 2)), '{}')
+                    FROM generate_series(1, length(t) - 1) AS i
+                $$
+                """, logger: TestDatabase.logger)
+            // Chinese, Latin in both cases, digits, full-width forms, emoji (outside the BMP), combining marks,
+            // İ (whose lower case is longer in some locales), white space and punctuation.
+            let alphabet = Array("供暖问题道路噪音密云区镇街来信AaBbZz09０９ＡＢ😀👍🏽é\u{301}İß \n\t,，。！?")
+            var generator = SystemRandomNumberGenerator()
+            var samples = ["", "a", "AB", "供", "供暖", "供暖供暖供暖", "😀", "😀😀x", "e\u{301}", "İİ", "\n\n", "aBc"]
+            for _ in 0..<400 {
+                let n = Int.random(in: 0...80, using: &generator)
+                samples.append(String((0..<n).map { _ in alphabet.randomElement(using: &generator)! }))
+            }
+            let letter = String(repeating: "小区门口道路破损严重，雨天积水，老人孩子出行不便，请有关部门尽快修复。", count: 18)
+            samples.append("小区门口道路破损积水\n" + letter)
+            var mismatches: [String] = []
+            for try await s in try await db.query(
+                """
+                SELECT s FROM unnest(\(samples)::text[]) AS s
+                WHERE ARRAY(SELECT DISTINCT b FROM unnest(mailbox_bigrams(s)) AS b ORDER BY 1) <> bigrams_0005(s)
+                   OR cardinality(mailbox_bigrams(s)) <> greatest(length(s) - 1, 0)
+                """, logger: TestDatabase.logger).decode(String.self) { mismatches.append(s) }
+            #expect(mismatches.isEmpty, "\(mismatches.map { Array($0.unicodeScalars) })")
+            // And the definition in force is 0014's, not 0005's.
+            var languages: [String] = []
+            for try await name in try await db.query(
+                "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'mailbox_bigrams'",
+                logger: TestDatabase.logger).decode(String.self) { languages.append(name) }
+            #expect(languages == ["plpgsql"])
+        }
+    }
+
     @Test("The hand-written work-list JSON says what JSONEncoder would")
     func workListJSON() throws {
         typealias C = LettersController<PostgresLetterStore, CalendarStore, PostgresStaffStore>
