@@ -165,7 +165,7 @@ struct DashboardController<Letters: LetterStore, Calendars: CalendarRepository, 
         let to = p.get("to") != nil ? Reports.date(p, "to", &v) : nil
         if let from, let to {
             if to < from { v.fail("to", "must not be before from") }
-            if to.dayNumber - from.dayNumber > 3660 { v.fail("to", "a dashboard covers at most ten years") }
+            if ReportPeriod(from: from, to: to).isTooLong { v.fail("to", "a dashboard covers at most ten years") }
         }
         let asOf = Reports.asOf(p, &v)
         try v.finish()
@@ -180,7 +180,7 @@ struct DashboardController<Letters: LetterStore, Calendars: CalendarRepository, 
         let end = to ?? calendar.localDate(of: now)
         var period = from.map { ReportPeriod(from: $0, to: end) } ?? ReportPeriod.twelveMonths(endingOn: end)
         if period.to < period.from { period = ReportPeriod(from: period.from, to: period.from) }
-        if period.to.dayNumber - period.from.dayNumber > 3660 {
+        if period.isTooLong {
             throw Problem.validation([FieldError(field: "from", message: "a dashboard covers at most ten years")])
         }
 

@@ -157,7 +157,7 @@ struct ReportsController<Letters: LetterStore, Calendars: CalendarRepository, St
         Self.checkParameters(p, allowed: ["from", "to", "group_by", "as_of", "department", "min_count"], &v)
         let from = Self.date(p, "from", &v), to = Self.date(p, "to", &v)
         if let from, let to, to < from { v.fail("to", "must not be before from") }
-        if let from, let to, to.dayNumber - from.dayNumber > 3660 { v.fail("to", "a report covers at most ten years") }
+        if let from, let to, ReportPeriod(from: from, to: to).isTooLong { v.fail("to", "a report covers at most ten years") }
         var grouping: ReportGrouping?
         if let g = p.get("group_by") {
             grouping = ReportGrouping(rawValue: g)

@@ -517,6 +517,11 @@ struct SLAMetricsTests {
         #expect(custom.quarterName == nil && custom.chineseName == "2020年1月1日至2月15日")
         let straddling = ReportPeriod(from: LocalDate(year: 2019, month: 12, day: 1), to: LocalDate(year: 2020, month: 2, day: 29))
         #expect(straddling.quarterName == nil && straddling.chineseName == "2019年12月1日至2020年2月29日")
+        // Ten years: 2016-01-01…2026-01-01 is 3,653 days (three leap days); 3,660 is the last allowed.
+        let start = LocalDate(year: 2016, month: 1, day: 1)
+        #expect(!ReportPeriod(from: start, to: LocalDate(year: 2026, month: 1, day: 1)).isTooLong)
+        #expect(!ReportPeriod(from: start, to: LocalDate(year: 2026, month: 1, day: 8)).isTooLong)
+        #expect(ReportPeriod(from: start, to: LocalDate(year: 2026, month: 1, day: 9)).isTooLong)
         #expect(q1.contains(at(2020, 3, 31, 23, 59), calendar: cal) && !q1.contains(at(2020, 4, 1, 0, 0, 1), calendar: cal))
     }
 

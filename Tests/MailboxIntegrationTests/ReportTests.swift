@@ -111,6 +111,8 @@ struct ReportTests {
                 == .unprocessableContent)
             #expect(try await http.staff("/v1/reports/sla?from=2020-03-31&to=2020-01-01", token: TestApp.dispatcherToken).status
                 == .unprocessableContent)
+            #expect(try await http.staff("/v1/reports/sla?from=2010-01-01&to=2020-03-31", token: TestApp.dispatcherToken).status
+                == .unprocessableContent)
 
             let otherLead = try await app.session(.lead, department: "water")
             let own = decodeObject(try await http.staff("/v1/reports/sla?from=2020-01-01&to=2020-03-31", token: otherLead).body)

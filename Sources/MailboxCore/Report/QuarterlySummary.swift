@@ -10,6 +10,12 @@ public struct ReportPeriod: Sendable, Hashable, Codable {
         self.to = to
     }
 
+    /// Reports and the dashboard cover at most ten years (3,660 days, leap days included).
+    public static let maxDays = 3660
+
+    /// More than `maxDays` from `from` to `to`.
+    public var isTooLong: Bool { to.dayNumber - from.dayNumber > Self.maxDays }
+
     /// "2020Q1" → 2020-01-01…2020-03-31 (also "2020q1"); nil when malformed.
     public init?(quarter: String) {
         let u = Array(quarter.utf8)
