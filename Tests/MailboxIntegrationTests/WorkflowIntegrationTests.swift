@@ -436,6 +436,54 @@ struct WorkflowIntegrationTests {
         }
     }
 
+    @Test("Letters indexed under 0005's bigram function are found through the index after migration 0014")
+    func bigramIndexSurvivesUpgrade() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { db, _ in
+            let all = try Migrator(directory: TestDatabase.migrationsDirectory)
+            try await Migrator(migrations: all.migrations.filter { $0.version < 14 }).migrate(client: db, logger: TestDatabase.logger)
+            try await db.query(
+                """
+                INSERT INTO letters (tracking_no, channel, category, title, body, writer_name, phone, publish_consent,
+                    citizen_key, query_code_hash, status, received_at)
+                SELECT 'U-' || g, 'portal', 'help', (ARRAY['供暖', 'Wifi信号', '道路'])[1 + g % 3] || '问题' || g,
+                       repeat((ARRAY['小区暖气不热', '路灯不亮ABC', '噪音扰民😀'])[1 + g % 7 % 3], 1 + g % 4),
+                       '某', '13800138000', false, 'k', decode(md5(g::text), 'hex'), 'received', now()
+                FROM generate_series(1, 3000) AS g
+                """, logger: TestDatabase.logger)
+            let applied = try await all.migrate(client: db, logger: TestDatabase.logger)
+            #expect(applied.map(\.version) == [14])
+            try await db.withConnection { connection in
+                for needle in ["供暖问题", "wifi信", "WIFI信号", "灯不亮abc", "ABC", "音扰民😀", "道路问题29"] {
+                    let condition = "mailbox_bigrams(title || E'\\n' || body) @> mailbox_bigrams($1) AND lower(title || E'\\n' || body) LIKE '%' || lower($1) || '%'"
+                    func count(_ settings: String...) async throws -> (Int, String) {
+                        for setting in settings {
+                            _ = try await connection.query(PostgresQuery(unsafeSQL: "SET " + setting), logger: TestDatabase.logger)
+                        }
+                        var plan = ""
+                        for try await line in try await connection.query(
+                            PostgresQuery(unsafeSQL: "EXPLAIN SELECT count(*) FROM letters WHERE " + condition, binds: Self.binds(needle)),
+                            logger: TestDatabase.logger).decode(String.self) { plan += line + "\n" }
+                        let n = try await connection.query(
+                            PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM letters WHERE " + condition, binds: Self.binds(needle)),
+                            logger: TestDatabase.logger).decode(Int.self).first { _ in true } ?? -1
+                        return (n, plan)
+                    }
+                    let (viaIndex, plan) = try await count("enable_seqscan = off", "enable_bitmapscan = on")
+                    #expect(plan.contains("letters_text_bigram_idx"), "\(plan)")
+                    let (scanned, scan) = try await count("enable_seqscan = on", "enable_bitmapscan = off")
+                    #expect(!scan.contains("letters_text_bigram_idx"), "\(scan)")
+                    #expect(viaIndex == scanned && scanned > 0, "\(needle): \(viaIndex) through the index, \(scanned) scanned")
+                }
+            }
+        }
+    }
+
+    private static func binds(_ text: String) -> PostgresBindings {
+        var b = PostgresBindings()
+        b.append(text)
+        return b
+    }
+
     @Test("The hand-written work-list JSON says what JSONEncoder would")
     func workListJSON() throws {
         typealias C = LettersController<PostgresLetterStore, CalendarStore, PostgresStaffStore>
