@@ -149,26 +149,46 @@ public struct PostgresLetterStore: LetterStore {
 
     public func importLetters(_ letters: [(line: Int, letter: NewLetter)]) async throws -> Int {
         do {
+            if let highest = letters.compactMap({ $0.letter.trackingNo.flatMap(TrackingNumber.generatedSerial(of:)) }).max() {
+                try await Self.reserveTrackingSerials(through: highest, client: client, logger: logger)
+            }
             return try await client.withTransaction(logger: logger) { tx in
+                // One import at a time: a second waits here, not on the letters table (where intake would queue behind it).
+                try await tx.query("SELECT pg_advisory_xact_lock(\(Self.importLockKey))", logger: logger)
                 try await Self.checkImport(letters, tx: tx, logger: logger)
-                // Imported numbers in our own format reserve their sequence values first, so that
-                // neither the generated numbers of this file nor later intake reuse one.
-                let fileMax = letters.compactMap { $0.letter.trackingNo }
-                    .filter { $0.wholeMatch(of: /[0-9]{4}-[0-9]{7,}/) != nil }
-                    .compactMap { Int64($0.dropFirst(5)) }.max() ?? 0
-                try await tx.query(
-                    """
-                    SELECT setval('letter_tracking_seq', greatest(
-                        (SELECT last_value FROM letter_tracking_seq), \(fileMax),
-                        (SELECT max(substring(tracking_no FROM 6)::bigint) FROM letters WHERE tracking_no ~ '^[0-9]{4}-[0-9]{7,}$')))
-                    """, logger: logger)
                 for (_, letter) in letters {
                     try await Self.insertFull(letter, tx: tx, logger: logger)
                 }
                 return letters.count
             }
+        } catch where StoreError.sqlState(error) == "55P03" {
+            throw StoreError.unavailable("the letters table stayed locked past lock_timeout: " + StoreError.describe(error))
         } catch {
-            throw StoreError.unwrap(error)
+            throw PostgresStaffStore.domainError(error)
+        }
+    }
+
+    /// The advisory lock that serialises imports (and their reservations).
+    static let importLockKey: Int64 = 0x4D41_494C_0001
+
+    /// Moves letter_tracking_seq past `serial`, so that no generated number (2026-0000171) repeats an imported one,
+    /// in a short transaction of its own, committed before the import's letters are written.
+    ///
+    /// `setval(greatest(last_value, n))` alone is a read then a write: an intake taking nextval in between could
+    /// be followed by the same serial again (the sequence moved back). Every statement that takes nextval inserts
+    /// into letters, so SHARE ROW EXCLUSIVE on letters waits for those in flight and holds new ones off for the
+    /// moment the read and write take; `lock_timeout` bounds how long intake can queue behind it.
+    static func reserveTrackingSerials(through serial: Int64, client: PostgresClient, logger: Logger) async throws {
+        // The sequence only grows: a number it is already past needs no lock (the usual case after a first import).
+        for try await last in try await client.query("SELECT last_value FROM letter_tracking_seq", logger: logger).decode(Int64.self)
+        where last >= serial { return }
+        try await client.withTransaction(logger: logger) { tx in
+            try await tx.query("SELECT pg_advisory_xact_lock(\(importLockKey))", logger: logger)
+            try await tx.query("SET LOCAL lock_timeout = '2s'", logger: logger)
+            try await tx.query("LOCK TABLE letters IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            try await tx.query(
+                "SELECT setval('letter_tracking_seq', greatest((SELECT last_value FROM letter_tracking_seq), \(serial)))",
+                logger: logger)
         }
     }
 

@@ -274,7 +274,7 @@ struct DemoWorld: Sendable {
 
     func trackingNo(_ i: Int, receivedMicros: Int64) -> String {
         let year = LocalDate(dayNumber: Int((receivedMicros + DemoWorld.beijingOffset) / 86_400_000_000)).year
-        return "\(year)-" + pad(Int(trackingBase) + i, 7)
+        return TrackingNumber.format(year: year, serial: trackingBase + Int64(i))
     }
 
     func policy(_ category: LetterCategory, _ channel: LetterChannel) -> SLAPolicy {

@@ -129,3 +129,29 @@ struct LetterCoreTests {
                 == ["a": "x\u{1}\"y", "b": "中"])
     }
 }
+
+@Suite("Tracking numbers (查询编号)")
+struct TrackingNumberTests {
+    @Test("Every generated number reads back as its serial: 7 digits padded, longer ones in full")
+    func roundTrip() {
+        #expect(TrackingNumber.format(year: 2026, serial: 171) == "2026-0000171")
+        #expect(TrackingNumber.format(year: 2026, serial: 9_999_999) == "2026-9999999")
+        #expect(TrackingNumber.format(year: 2026, serial: 10_000_000) == "2026-10000000")
+        var rng = SystemRandomNumberGenerator()
+        let serials: [Int64] = [1, 9, 999_999, 1_000_000, 9_999_999, 10_000_000, TrackingNumber.reserveLimit]
+            + (0..<500).map { _ in Int64.random(in: 1...TrackingNumber.reserveLimit, using: &rng) }
+        for s in serials {
+            let year = Int.random(in: 1990...2100, using: &rng)
+            #expect(TrackingNumber.generatedSerial(of: TrackingNumber.format(year: year, serial: s)) == s, "\(year) \(s)")
+        }
+    }
+
+    @Test("Shapes the generator never writes, and serials past the limit, reserve nothing")
+    func otherShapes() {
+        for n in ["2026-123", "2026-000123", "2026-00000171", "2026-0123456789", "26-0000171", "2026_0000171",
+                  "ABCD-0000171", "2026-000017a", "2026-0000000", "2026-1000000000000", "2026-99999999999999999999",
+                  "２０２６-0000171", "2026-０000171", ""] {
+            #expect(TrackingNumber.generatedSerial(of: n) == nil, "\(n)")
+        }
+    }
+}

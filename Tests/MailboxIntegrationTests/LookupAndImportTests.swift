@@ -122,6 +122,112 @@ struct ImportTests {
         }
     }
 
+    /// The serial the next generated tracking number follows.
+    static func lastSerial(_ app: TestApp) async throws -> Int64 {
+        for try await n in try await app.db.query(
+            "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM letter_tracking_seq",
+            logger: TestDatabase.logger).decode(Int64.self) { return n }
+        throw TestSetupError("no sequence")
+    }
+
+    @Test("Imported numbers in our own format move the generator past them; other shapes and far serials do not")
+    func importReservesNumbers() async throws {
+        try await TestApp.run { app, http in
+            let ahead = try await Self.lastSerial(app) + 40
+            let r = try await Self.post(http, [
+                Self.line(["tracking_no": TrackingNumber.format(year: 2019, serial: ahead)]),
+                Self.line(["tracking_no": "2019-00000009999"]),           // a leading zero past 7 digits: never generated
+                Self.line(["tracking_no": "2019-12345678901234567890"]),  // past bigint
+                Self.line([:]),
+            ])
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            // The file's own unnumbered letter (received in 2024) already comes after the number it brought.
+            #expect(try await app.count("letters WHERE tracking_no = '\(TrackingNumber.format(year: 2024, serial: ahead + 1))'") == 1)
+            let portal = decodeObject(try await http.postLetter(letterJSON()).body)["tracking_no"] as? String
+            #expect(portal.flatMap(TrackingNumber.generatedSerial(of:)) == ahead + 2)
+            // Stored numbers of any length do not trouble the next file.
+            let again = try await Self.post(http, [Self.line([:])])
+            #expect(again.status == .ok, "\(String(buffer: again.body))")
+            // PostgreSQL's tracking_no_for and the core's format are one rule.
+            for s: Int64 in [1, 171, 9_999_999, 10_000_000, TrackingNumber.reserveLimit] {
+                for try await n in try await app.db.query("SELECT tracking_no_for('2026-12-31T23:30:00+08', \(s))",
+                                                        logger: TestDatabase.logger).decode(String.self) {
+                    #expect(n == TrackingNumber.format(year: 2026, serial: s))
+                }
+            }
+        }
+    }
+
+    @Test("A number intake is writing at this moment is refused (409), and nothing of the file is loaded")
+    func importMeetsLetterInFlight() async throws {
+        try await TestApp.run { app, http in
+            try await app.db.withConnection { conn in
+                try await conn.query("BEGIN", logger: TestDatabase.logger)
+                var number = ""
+                for try await t in try await conn.query(
+                    """
+                    INSERT INTO letters (tracking_no, channel, category, title, body, writer_name, phone, publish_consent,
+                                         citizen_key, query_code_hash, status, received_at)
+                    VALUES (tracking_no_for(now(), nextval('letter_tracking_seq')), 'portal', 'consultation', 't', 'b', 'w',
+                            '13800138000', false, 'k', '\\x00', 'received', now())
+                    RETURNING tracking_no
+                    """, logger: TestDatabase.logger).decode(String.self) { number = t }
+                async let imported = Self.post(http, [Self.line(["tracking_no": number]), Self.line([:])])
+                // Commit once the import is waiting for this row's fate (on the unique index), not before.
+                var waiting = false
+                for _ in 0..<200 where !waiting {
+                    try await Task.sleep(for: .milliseconds(50))
+                    for try await n in try await app.db.query(
+                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                        logger: TestDatabase.logger).decode(Int64.self) { waiting = n > 0 }
+                }
+                #expect(waiting)
+                try await conn.query("COMMIT", logger: TestDatabase.logger)
+                let r = try await imported
+                #expect(r.status == .conflict, "\(String(buffer: r.body))")
+                #expect(decodeObject(r.body)["detail"] as? String ?? "" != "")
+            }
+            #expect(try await app.count("letters WHERE imported") == 0)
+        }
+    }
+
+    @Test("Imports bringing the numbers intake is about to take, while intake runs: no number twice, nothing lost")
+    func importsDuringIntake() async throws {
+        try await TestApp.run { app, http in
+            let (posted, imported) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        var ok = 0
+                        for _ in 0..<50 {
+                            let r = try await http.postLetter(letterJSON())
+                            #expect(r.status == .created, "\(String(buffer: r.body))")
+                            if r.status == .created { ok += 1 }
+                        }
+                        return (ok, 0)
+                    }
+                }
+                group.addTask {
+                    var ok = 0
+                    for i in 0..<15 {
+                        // From the very next number to some intake cannot reach before the file is read.
+                        let next = try await Self.lastSerial(app) + 1 + Int64(i % 5) * 6
+                        let r = try await Self.post(http, [Self.line(["tracking_no": TrackingNumber.format(year: 2026, serial: next)]),
+                                                           Self.line([:])])
+                        // Intake may have taken the number first: then the file is refused whole, never half-loaded.
+                        #expect([.ok, .conflict, .unprocessableContent].contains(r.status), "\(String(buffer: r.body))")
+                        if r.status == .ok { ok += 2 }
+                    }
+                    return (0, ok)
+                }
+                return try await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+            }
+            #expect(posted == 150)
+            #expect(imported > 0)
+            #expect(try await app.count("letters WHERE NOT imported") == posted)
+            #expect(try await app.count("letters WHERE imported") == imported)
+        }
+    }
+
     @Test("The import endpoint needs the admin token")
     func needsToken() async throws {
         try await TestApp.run { app, http in
