@@ -251,6 +251,16 @@ struct RollupTests {
             try await Self.catchUp(app, batchSize: 100)
             #expect(try await app.count("letters WHERE rollup_dirty") == 0)
             #expect(try await app.count("report_contributions") == settled)
+            // Caught up, the worker's tick is a read: no transaction id taken, no row lock written (a FOR SHARE of
+            // the calendar row would leave its transaction id in the row's xmax), so no WAL and no commit to flush.
+            func calendarRowLocker() async throws -> String {
+                for try await x in try await app.db.query("SELECT xmax::text FROM calendar_settings WHERE id = 1",
+                                                           logger: TestDatabase.logger).decode(String.self) { return x }
+                return "none"
+            }
+            let before = try await calendarRowLocker()
+            for _ in 0..<3 { #expect(try await rollups.catchUp { (snapshot.calendar, snapshot.version) } == 0) }
+            #expect(try await calendarRowLocker() == before)
             // An open letter's steps never touch the rollups; a rating of a closed letter does.
             let letter = try await http.postLetter(letterJSON())
             let t = try #require(decodeObject(letter.body)["tracking_no"] as? String)
