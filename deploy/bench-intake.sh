@@ -30,8 +30,11 @@ BENCH_RUN_ID="run$RANDOM" wrk -t2 -c"$CONC" -d"${SECS}s" --timeout 10s -s deploy
 
 echo "== pgbench: same writes, $CONC clients, ${SECS}s"
 pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T 3 -M prepared -f deploy/bench/intake.pgbench.sql mailbox >/dev/null 2>&1
-pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -M prepared \
+pgbench -n -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$CONC" -j 2 -T "$SECS" -M prepared -l --log-prefix="$PGDIR/intake-pgb" \
   -f deploy/bench/intake.pgbench.sql mailbox 2>&1 | tee "$PGDIR/pgbench.txt" | grep -E "tps|latency|failed|processed"
+# pgbench's own percentiles: the floor for the service's at the same concurrency on this machine.
+pgb_latencies intake
+echo "pgbench_p50_ms=$(pct "$PGDIR/intake-pgb-lat" 50) pgbench_p99_ms=$(pct "$PGDIR/intake-pgb-lat" 99)"
 
 letters=$(sed -n 's/^intake_letters_per_second=//p' "$PGDIR/intake.txt")
 tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$PGDIR/pgbench.txt" | head -1)

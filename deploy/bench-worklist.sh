@@ -81,12 +81,8 @@ TEXT=("text|$Q_TEXT|all|$DISP")
 # pgbench sessions get the settings the service's connections start with (DatabaseURL.swift).
 export PGOPTIONS="-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
 
-# pct FILE P: the P-th percentile of the numbers in FILE (one per line), in ms from µs.
-pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int(NR * p / 100) + 1] / 1000; else printf "-" }'; }
 # val FILE KEY: the value of KEY=value in FILE (worklist.lua's output).
 val() { sed -n "s/^$2=//p" "$1"; }
-# pgb_latencies LABEL: pgbench's per-transaction logs of LABEL (3rd column, µs) into one file, logs removed.
-pgb_latencies() { cat "$PGDIR/$1-pgb".* | awk '{ print $3 }' >"$PGDIR/$1-pgb-lat"; rm -f "$PGDIR/$1-pgb".*; }
 
 # measure LABEL SCENARIO...: BENCH_ROUNDS alternating rounds of wrk on the service and pgbench on the same
 # statements (alternating, so that the machine's drift reaches both sides alike), the ratio of the summed

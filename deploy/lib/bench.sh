@@ -33,3 +33,9 @@ bench_cleanup() {
   if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; fi
   if [ -z "${BENCH_KEEP:-}" ]; then stop_private_cluster "$PGDIR"; fi
 }
+
+# pct FILE P: the P-th percentile of the numbers in FILE (one per line), in ms from µs.
+pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int(NR * p / 100) + 1] / 1000; else printf "-" }'; }
+# pgb_latencies LABEL: pgbench's per-transaction logs ($PGDIR/LABEL-pgb.*, from -l --log-prefix) as one file of
+# latencies in µs (their 3rd column), $PGDIR/LABEL-pgb-lat; the logs are removed.
+pgb_latencies() { cat "$PGDIR/$1-pgb".* | awk '{ print $3 }' >"$PGDIR/$1-pgb-lat"; rm -f "$PGDIR/$1-pgb".*; }
