@@ -180,8 +180,9 @@ public struct PostgresLetterStore: LetterStore {
     /// moment the read and write take; `lock_timeout` bounds how long intake can queue behind it.
     static func reserveTrackingSerials(through serial: Int64, client: PostgresClient, logger: Logger) async throws {
         // The sequence only grows: a number it is already past needs no lock (the usual case after a first import).
-        for try await last in try await client.query("SELECT last_value FROM letter_tracking_seq", logger: logger).decode(Int64.self)
-        where last >= serial { return }
+        for try await last in try await client.query(
+            "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM letter_tracking_seq", logger: logger
+        ).decode(Int64.self) where last >= serial { return }
         try await client.withTransaction(logger: logger) { tx in
             try await tx.query("SELECT pg_advisory_xact_lock(\(importLockKey))", logger: logger)
             try await tx.query("SET LOCAL lock_timeout = '2s'", logger: logger)

@@ -158,6 +158,26 @@ struct ImportTests {
         }
     }
 
+    @Test("On a new database, an imported number 1 moves the generator on: the next letters are numbers 2 and 3")
+    func importFirstNumber() async throws {
+        try await TestApp.run { app, http in
+            #expect(try await Self.lastSerial(app) == 0)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+            let year = calendar.component(.year, from: Date())
+            let first = TrackingNumber.format(year: year, serial: 1)
+            let r = try await Self.post(http, [Self.line(["tracking_no": first])])
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            // The next file's unnumbered letter (received in 2024) is generated 2024-0000002.
+            let next = try await Self.post(http, [Self.line([:])])
+            #expect(next.status == .ok, "\(String(buffer: next.body))")
+            #expect(try await app.count("letters WHERE tracking_no = '\(TrackingNumber.format(year: 2024, serial: 2))'") == 1)
+            let created = try await http.postLetter(letterJSON())
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            #expect(decodeObject(created.body)["tracking_no"] as? String == TrackingNumber.format(year: year, serial: 3))
+        }
+    }
+
     @Test("A number intake is writing at this moment is refused (409), and nothing of the file is loaded")
     func importMeetsLetterInFlight() async throws {
         try await TestApp.run { app, http in
