@@ -162,9 +162,7 @@ struct ImportTests {
     func importFirstNumber() async throws {
         try await TestApp.run { app, http in
             #expect(try await Self.lastSerial(app) == 0)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-            let year = calendar.component(.year, from: Date())
+            let year = try #require(app.mailbox.cache.current.calendar).localDate(of: Date()).year
             let first = TrackingNumber.format(year: year, serial: 1)
             let r = try await Self.post(http, [Self.line(["tracking_no": first])])
             #expect(r.status == .ok, "\(String(buffer: r.body))")
